@@ -116,15 +116,14 @@ class Post:
 
 @dataclass(frozen=True)
 class PageResult:
-    """What a spider hands to the pipelines for one fetched page."""
+    """What a spider hands to the pipelines for one fetched page (fetch state is stored by the
+    download layer; this carries what was parsed from it)."""
 
     url: str  # canonical URL
     source: str  # site key
     status: int
-    etag: str | None = None
     last_modified: str | None = None
-    body_sha256: str | None = None
-    redirected_from: tuple[str, ...] = ()
+    redirected_from: tuple[str, ...] = ()  # canonical URLs that redirected here
     issue: Issue | None = None
     post: Post | None = None
     flags: tuple[str, ...] = field(default_factory=tuple)  # e.g. "markup-fallback"

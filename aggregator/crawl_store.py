@@ -1,0 +1,33 @@
+"""One Store per running crawler, opened when the spider opens and closed when it closes.
+
+The conditional-GET middleware and the store pipeline share it, so a crawl holds one engine
+(one connection pool) instead of one per component, and nothing connects in a constructor.
+"""
+
+from __future__ import annotations
+
+from weakref import WeakKeyDictionary
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+
+from aggregator.store import Store
+
+_STORES: WeakKeyDictionary[Crawler, Store] = WeakKeyDictionary()
+
+
+def store_for(crawler: Crawler) -> Store:
+    store = _STORES.get(crawler)
+    if store is None:
+        store = Store.open(crawler.settings.get("AGGREGATOR_DB_URL"))
+        _STORES[crawler] = store
+
+        def close(spider: object) -> None:
+            closing = _STORES.pop(crawler, None)
+            if closing is not None:
+                closing.close()
+
+        # Connected last-in-first-out is not guaranteed; the pipeline finishes its work in
+        # close_spider (called before spider_closed fires), so closing here is safe.
+        crawler.signals.connect(close, signal=signals.spider_closed, weak=False)
+    return store

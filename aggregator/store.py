@@ -1,0 +1,463 @@
+"""SQLAlchemy 2 models and a Store with idempotent upserts.
+
+Tables: ``pages`` (one row per fetched URL: validators and compressed body, so incremental runs
+send conditional requests and can re-parse without downloading), ``issues`` (English issues),
+``posts`` (mirror-site posts), ``stories`` (stories of an issue or of a post, per language),
+``aliases`` (alternative URLs of an issue, e.g. the numeric URL that redirects to the slug) and
+``links`` (a post linked to an issue, with method, score and evidence).
+
+Upserts compare a content hash, so storing the same parse twice writes nothing: a second run
+of the same crawl leaves the same rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+    create_engine,
+    delete,
+    event,
+    select,
+)
+from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from aggregator.items import Issue, Post, Story, WatchItem, to_jsonable
+
+Change = Literal["new", "updated", "unchanged"]
+
+
+class AwareDateTime(TypeDecorator[datetime]):
+    """Stores UTC, returns aware UTC datetimes on every backend (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime refused by the store: {value!r}")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class PageRow(Base):
+    __tablename__ = "pages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True, index=True)
+    source: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[int] = mapped_column(Integer)
+    content_type: Mapped[str | None] = mapped_column(String(255))
+    etag: Mapped[str | None] = mapped_column(String(255))
+    last_modified: Mapped[str | None] = mapped_column(String(64))
+    body: Mapped[bytes | None] = mapped_column(LargeBinary)  # zlib-compressed raw bytes
+    body_sha256: Mapped[str | None] = mapped_column(String(64))
+    first_fetched: Mapped[datetime] = mapped_column(AwareDateTime())
+    last_fetched: Mapped[datetime] = mapped_column(AwareDateTime())
+    last_changed: Mapped[datetime] = mapped_column(AwareDateTime())
+    flags: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class IssueRow(Base):
+    __tablename__ = "issues"
+
+    number: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    url: Mapped[str] = mapped_column(String(2048), index=True)
+    numeric_url: Mapped[str] = mapped_column(String(2048))
+    title: Mapped[str] = mapped_column(Text)
+    week_start: Mapped[date | None] = mapped_column(Date)
+    week_end: Mapped[date | None] = mapped_column(Date)
+    published: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    intro: Mapped[str] = mapped_column(Text, default="")
+    takeaways: Mapped[list[str]] = mapped_column(JSON, default=list)
+    quick_hits: Mapped[list[str]] = mapped_column(JSON, default=list)
+    watch: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    content_html: Mapped[str] = mapped_column(Text, default="")
+    markup: Mapped[str] = mapped_column(String(16))
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    first_seen: Mapped[datetime] = mapped_column(AwareDateTime())
+    updated: Mapped[datetime] = mapped_column(AwareDateTime())
+
+
+class PostRow(Base):
+    __tablename__ = "posts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True, index=True)
+    source: Mapped[str] = mapped_column(String(64), index=True)
+    lang: Mapped[str] = mapped_column(String(8))
+    post_id: Mapped[int | None] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+    published: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    author: Mapped[str | None] = mapped_column(String(255))
+    category: Mapped[str | None] = mapped_column(String(255))
+    content_html: Mapped[str] = mapped_column(Text, default="")
+    content_text: Mapped[str] = mapped_column(Text, default="")
+    is_mirror: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Mirror fields (null/empty for ordinary posts).
+    stated_issue_number: Mapped[int | None] = mapped_column(Integer, index=True)
+    title_zh: Mapped[str | None] = mapped_column(Text)
+    source_url: Mapped[str | None] = mapped_column(String(2048))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    week_start: Mapped[date | None] = mapped_column(Date)
+    week_end: Mapped[date | None] = mapped_column(Date)
+    intro: Mapped[str] = mapped_column(Text, default="")
+    takeaways: Mapped[list[str]] = mapped_column(JSON, default=list)
+    quick_hits: Mapped[list[str]] = mapped_column(JSON, default=list)
+    watch: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    english_text: Mapped[str] = mapped_column(Text, default="")
+    english_links: Mapped[list[str]] = mapped_column(JSON, default=list)
+    markup: Mapped[str] = mapped_column(String(16))
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    first_seen: Mapped[datetime] = mapped_column(AwareDateTime())
+    updated: Mapped[datetime] = mapped_column(AwareDateTime())
+
+
+class StoryRow(Base):
+    """A story of an English issue (``issue_number`` set) or of a mirror post (``post_row``)."""
+
+    __tablename__ = "stories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issue_number: Mapped[int | None] = mapped_column(
+        ForeignKey("issues.number", ondelete="CASCADE"), index=True
+    )
+    post_row: Mapped[int | None] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), index=True
+    )
+    lang: Mapped[str] = mapped_column(String(8))
+    position: Mapped[int] = mapped_column(Integer)
+    section: Mapped[str | None] = mapped_column(Text)
+    headline: Mapped[str] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(String(2048))
+    outlet: Mapped[str | None] = mapped_column(String(255))
+    date: Mapped[date | None] = mapped_column(Date)
+    summary: Mapped[str | None] = mapped_column(Text)
+    pair: Mapped[int | None] = mapped_column(Integer)  # aligned story position, other language
+
+
+class AliasRow(Base):
+    __tablename__ = "aliases"
+
+    url: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    issue_number: Mapped[int] = mapped_column(Integer, index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # "numeric" or "redirect"
+
+
+class LinkRow(Base):
+    __tablename__ = "links"
+
+    post_row: Mapped[int] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    issue_number: Mapped[int | None] = mapped_column(Integer, index=True)
+    method: Mapped[str] = mapped_column(String(32))
+    score: Mapped[float] = mapped_column(Float)
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    decided: Mapped[datetime] = mapped_column(AwareDateTime())
+
+
+@dataclass(frozen=True)
+class StoredPage:
+    """What an incremental run needs to revalidate (and, on 304, re-use) a page."""
+
+    url: str
+    status: int
+    content_type: str | None
+    etag: str | None
+    last_modified: str | None
+    body: bytes | None
+
+
+def sha256_json(value: Any) -> str:
+    data = json.dumps(to_jsonable(value), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+def _watch_json(items: Sequence[WatchItem]) -> list[dict[str, Any]]:
+    return [to_jsonable(item) for item in items]
+
+
+def _story_rows(stories: Sequence[Story], lang: str) -> list[StoryRow]:
+    return [
+        StoryRow(
+            lang=lang,
+            position=s.position,
+            section=s.section,
+            headline=s.headline,
+            link=s.link,
+            outlet=s.outlet,
+            date=s.date,
+            summary=s.summary,
+        )
+        for s in stories
+    ]
+
+
+def default_db_url(data_dir: Path) -> str:
+    return f"sqlite:///{data_dir / 'aggregator.db'}"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+class Store:
+    """The one way into the database. Open with :meth:`open`; close when done."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, url: str) -> Store:
+        if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, future=True)
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _sqlite_pragmas)
+        Base.metadata.create_all(engine)
+        return cls(engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with self._sessions.begin() as session:
+            yield session
+
+    # -- pages -------------------------------------------------------------------------------
+
+    def stored_page(self, url: str) -> StoredPage | None:
+        with self.session() as s:
+            row = s.scalars(select(PageRow).where(PageRow.url == url)).first()
+            if row is None:
+                return None
+            body = zlib.decompress(row.body) if row.body is not None else None
+            return StoredPage(row.url, row.status, row.content_type, row.etag,
+                              row.last_modified, body)  # fmt: skip
+
+    def record_page(
+        self,
+        *,
+        url: str,
+        source: str,
+        status: int,
+        body: bytes | None,
+        content_type: str | None,
+        etag: str | None,
+        last_modified: str | None,
+        fetched: datetime,
+        flags: Sequence[str] = (),
+    ) -> Change:
+        """Remember a fetched page; a body equal to the stored one only touches ``last_fetched``."""
+        digest = hashlib.sha256(body).hexdigest() if body is not None else None
+        with self.session() as s:
+            row = s.scalars(select(PageRow).where(PageRow.url == url)).first()
+            if row is None:
+                s.add(PageRow(url=url, source=source, status=status, content_type=content_type,
+                              etag=etag, last_modified=last_modified,
+                              body=zlib.compress(body) if body is not None else None,
+                              body_sha256=digest, first_fetched=fetched, last_fetched=fetched,
+                              last_changed=fetched, flags=list(flags)))  # fmt: skip
+                return "new"
+            row.last_fetched = fetched
+            same = (row.body_sha256 == digest and row.status == status
+                    and row.etag == etag and list(row.flags or []) == list(flags))  # fmt: skip
+            if same:
+                return "unchanged"
+            row.status, row.content_type, row.etag = status, content_type, etag
+            row.last_modified, row.body_sha256, row.flags = last_modified, digest, list(flags)
+            row.body = zlib.compress(body) if body is not None else None
+            row.last_changed = fetched
+            return "updated"
+
+    def pages(self, source: str | None = None) -> list[PageRow]:
+        with self.session() as s:
+            query = select(PageRow).order_by(PageRow.url)
+            if source is not None:
+                query = query.where(PageRow.source == source)
+            return list(s.scalars(query))
+
+    # -- issues ------------------------------------------------------------------------------
+
+    def upsert_issue(self, issue: Issue, *, seen: datetime, updated: datetime) -> Change:
+        """Insert or update an English issue and its stories; identical content writes nothing.
+
+        ``updated`` is when the content last changed (the page's Last-Modified when it has one),
+        so feed readers see a real ``updated`` that moves only when the issue does.
+        """
+        digest = sha256_json(issue)
+        with self.session() as s:
+            row = s.get(IssueRow, issue.number)
+            if row is not None and row.content_sha256 == digest:
+                return "unchanged"
+            change: Change = "new" if row is None else "updated"
+            if row is None:
+                row = IssueRow(number=issue.number, first_seen=seen)
+                s.add(row)
+            row.url, row.numeric_url, row.title = issue.url, issue.numeric_url, issue.title
+            row.week_start, row.week_end, row.published = (
+                issue.week_start, issue.week_end, issue.published)  # fmt: skip
+            row.intro, row.takeaways = issue.intro, list(issue.takeaways)
+            row.quick_hits, row.watch = list(issue.quick_hits), _watch_json(issue.watch)
+            row.content_html, row.markup, row.content_sha256 = (
+                issue.content_html, issue.markup, digest)  # fmt: skip
+            row.updated = updated if change == "new" else max(updated, row.updated)
+            s.flush()
+            s.execute(delete(StoryRow).where(StoryRow.issue_number == issue.number))
+            for story in _story_rows(issue.stories, "en"):
+                story.issue_number = issue.number
+                s.add(story)
+            for alias, kind in ((issue.numeric_url, "numeric"), (issue.url, "canonical")):
+                if s.get(AliasRow, alias) is None:
+                    s.add(AliasRow(url=alias, issue_number=issue.number, kind=kind))
+            return change
+
+    def add_alias(self, url: str, issue_number: int, kind: str) -> None:
+        with self.session() as s:
+            row = s.get(AliasRow, url)
+            if row is None:
+                s.add(AliasRow(url=url, issue_number=issue_number, kind=kind))
+            elif row.issue_number != issue_number:
+                row.issue_number, row.kind = issue_number, kind
+
+    def aliases(self) -> dict[str, int]:
+        with self.session() as s:
+            return {row.url: row.issue_number for row in s.scalars(select(AliasRow))}
+
+    def issues(self) -> list[IssueRow]:
+        """Every English issue, newest first."""
+        with self.session() as s:
+            return list(s.scalars(select(IssueRow).order_by(IssueRow.number.desc())))
+
+    def issue(self, number: int) -> IssueRow | None:
+        with self.session() as s:
+            return s.get(IssueRow, number)
+
+    def stories(self, *, issue_number: int | None = None, post_row: int | None = None
+                ) -> list[StoryRow]:  # fmt: skip
+        with self.session() as s:
+            query = select(StoryRow).order_by(StoryRow.position)
+            if issue_number is not None:
+                query = query.where(StoryRow.issue_number == issue_number)
+            if post_row is not None:
+                query = query.where(StoryRow.post_row == post_row)
+            return list(s.scalars(query))
+
+    def all_stories(self) -> list[StoryRow]:
+        with self.session() as s:
+            return list(s.scalars(select(StoryRow).order_by(StoryRow.id)))
+
+    # -- posts -------------------------------------------------------------------------------
+
+    def upsert_post(self, post: Post, *, source: str, lang: str, seen: datetime,
+                    updated: datetime) -> tuple[Change, int]:  # fmt: skip
+        """Insert or update a mirror-site post (and its translated stories)."""
+        digest = sha256_json(post)
+        with self.session() as s:
+            row = s.scalars(select(PostRow).where(PostRow.url == post.url)).first()
+            if row is not None and row.content_sha256 == digest:
+                return "unchanged", row.id
+            change: Change = "new" if row is None else "updated"
+            if row is None:
+                row = PostRow(url=post.url, source=source, first_seen=seen)
+                s.add(row)
+            row.lang, row.post_id, row.title, row.published = (
+                lang, post.post_id, post.title, post.published)  # fmt: skip
+            row.author, row.category = post.author, post.category
+            row.content_html, row.content_text = post.content_html, post.content_text
+            row.markup, row.content_sha256 = post.markup, digest
+            row.updated = updated if change == "new" else max(updated, row.updated)
+            mirror = post.mirror
+            row.is_mirror = mirror is not None
+            row.stated_issue_number = mirror.issue_number if mirror else None
+            row.title_zh = mirror.title if mirror else None
+            row.source_url = mirror.source_url if mirror else None
+            row.summary = mirror.summary if mirror else ""
+            row.week_start = mirror.week_start if mirror else None
+            row.week_end = mirror.week_end if mirror else None
+            row.intro = mirror.intro if mirror else ""
+            row.takeaways = list(mirror.takeaways) if mirror else []
+            row.quick_hits = list(mirror.quick_hits) if mirror else []
+            row.watch = _watch_json(mirror.watch) if mirror else []
+            row.english_text = mirror.english_text if mirror else ""
+            row.english_links = list(mirror.english_links) if mirror else []
+            s.flush()
+            s.execute(delete(StoryRow).where(StoryRow.post_row == row.id))
+            for story in _story_rows(mirror.stories if mirror else (), lang):
+                story.post_row = row.id
+                s.add(story)
+            return change, row.id
+
+    def posts(self, source: str | None = None) -> list[PostRow]:
+        with self.session() as s:
+            query = select(PostRow).order_by(PostRow.url)
+            if source is not None:
+                query = query.where(PostRow.source == source)
+            return list(s.scalars(query))
+
+    # -- links -------------------------------------------------------------------------------
+
+    def set_link(self, post_row: int, issue_number: int | None, *, method: str, score: float,
+                 evidence: dict[str, Any], decided: datetime) -> Change:  # fmt: skip
+        """Record how a post links to an issue (``issue_number`` None records "no link")."""
+        with self.session() as s:
+            row = s.get(LinkRow, post_row)
+            if row is None:
+                s.add(LinkRow(post_row=post_row, issue_number=issue_number, method=method,
+                              score=score, evidence=evidence, decided=decided))  # fmt: skip
+                return "new"
+            if (row.issue_number, row.method, row.score, row.evidence) == (
+                issue_number, method, score, evidence):  # fmt: skip
+                return "unchanged"
+            row.issue_number, row.method, row.score = issue_number, method, score
+            row.evidence, row.decided = evidence, decided
+            return "updated"
+
+    def links(self) -> dict[int, LinkRow]:
+        with self.session() as s:
+            return {row.post_row: row for row in s.scalars(select(LinkRow))}
+
+    def set_story_pairs(self, pairs: dict[int, int | None]) -> None:
+        """Set ``pair`` for story rows by id (the aligned position in the other language)."""
+        with self.session() as s:
+            for story_id, pair in pairs.items():
+                row = s.get(StoryRow, story_id)
+                if row is not None and row.pair != pair:
+                    row.pair = pair

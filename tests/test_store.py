@@ -1,0 +1,121 @@
+"""The store: idempotent upserts, aware datetimes, links and pages, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest
+
+from aggregator.items import Issue, Post, Story, Translation
+from aggregator.store import Store
+
+T0 = datetime(2026, 9, 14, 9, 0, tzinfo=UTC)
+
+
+def make_issue(number: int = 481, headline: str = "Anthropic Hits $30B Run Rate") -> Issue:
+    return Issue(
+        number=number,
+        url=f"https://aiweekly.co/issues/{number}",
+        numeric_url=f"https://aiweekly.co/issues/{number}",
+        title="Musk Wants Altman Fired",
+        week_start=date(2026, 4, 3),
+        week_end=date(2026, 4, 9),
+        intro="Three seismic shifts.",
+        takeaways=("one", "two"),
+        stories=(
+            Story(1, headline, "Revenue", "https://example.com/a", "Bloomberg", date(2026, 4, 7),
+                  "From $9B to $30B."),
+            Story(2, "Claude Mythos", "Revenue", "https://example.com/b", "TechCrunch",
+                  date(2026, 4, 7), "Zero-days."),
+        ),
+        published=datetime(2026, 4, 10, tzinfo=UTC),
+    )  # fmt: skip
+
+
+def make_post(url: str = "https://news.qimuai.cn/?post=3776", number: int | None = 481) -> Post:
+    shanghai = timezone(timedelta(hours=8))
+    return Post(
+        url=url,
+        post_id=int(url.rsplit("=", 1)[1]),
+        title=f"AI周刊第{number}期:标题",
+        published=datetime(2026, 4, 10, 8, 32, tzinfo=shanghai),
+        author="启幕小编",
+        category="AI周刊",
+        content_html="<p>内容</p>",
+        content_text="内容",
+        mirror=Translation(
+            issue_number=number, title="标题", source_url="https://aiweekly.co/issues/481",
+            summary="总结", week_start=date(2026, 4, 3), week_end=date(2026, 4, 9),
+            stories=(Story(1, "Anthropic年度预期达300亿美元", "营收王座易主", None, "彭博社",
+                           date(2026, 4, 7), "四个月内"),),
+        ),
+    )  # fmt: skip
+
+
+def test_upsert_issue_is_idempotent(store: Store) -> None:
+    assert store.upsert_issue(make_issue(), seen=T0, updated=T0) == "new"
+    assert store.upsert_issue(make_issue(), seen=T0 + timedelta(days=1), updated=T0) == "unchanged"
+    assert len(store.issues()) == 1
+    assert [s.headline for s in store.stories(issue_number=481)] == [
+        "Anthropic Hits $30B Run Rate", "Claude Mythos"]  # fmt: skip
+
+
+def test_edited_issue_updates_rows_and_updated_stamp(store: Store) -> None:
+    store.upsert_issue(make_issue(), seen=T0, updated=T0)
+    later = T0 + timedelta(days=13)
+    edited = make_issue(headline="Anthropic Hits $30B Run Rate (Updated)")
+    assert store.upsert_issue(edited, seen=later, updated=later) == "updated"
+    row = store.issue(481)
+    assert row is not None and row.updated == later and row.first_seen == T0
+    assert store.stories(issue_number=481)[0].headline.endswith("(Updated)")
+    assert len(store.all_stories()) == 2
+
+
+def test_datetimes_come_back_aware(store: Store) -> None:
+    store.upsert_issue(make_issue(), seen=T0, updated=T0)
+    _change, row_id = store.upsert_post(make_post(), source="qimuai", lang="zh", seen=T0,
+                                        updated=T0)  # fmt: skip
+    issue = store.issue(481)
+    assert issue is not None and issue.published is not None
+    assert issue.published.tzinfo is not None and issue.updated.tzinfo is not None
+    post = store.posts()[0]
+    assert post.published == datetime(2026, 4, 10, 0, 32, tzinfo=UTC)
+    assert post.id == row_id
+
+
+def test_naive_datetime_is_refused(store: Store) -> None:
+    with pytest.raises(Exception, match="naive"):
+        store.upsert_issue(make_issue(), seen=datetime(2026, 1, 1), updated=T0)
+
+
+def test_post_upsert_and_links(store: Store) -> None:
+    change, row = store.upsert_post(make_post(), source="qimuai", lang="zh", seen=T0, updated=T0)
+    assert change == "new"
+    assert store.upsert_post(make_post(), source="qimuai", lang="zh", seen=T0,
+                             updated=T0) == ("unchanged", row)  # fmt: skip
+    assert [s.lang for s in store.stories(post_row=row)] == ["zh"]
+    assert store.set_link(row, 481, method="explicit", score=1.0, evidence={"a": 1},
+                          decided=T0) == "new"  # fmt: skip
+    assert store.set_link(row, 481, method="explicit", score=1.0, evidence={"a": 1},
+                          decided=T0) == "unchanged"  # fmt: skip
+    assert store.links()[row].issue_number == 481
+
+
+def test_pages_record_and_revalidate(store: Store) -> None:
+    args = dict(url="https://aiweekly.co/issues", source="aiweekly", status=200,
+                content_type="text/html; charset=utf-8", etag='"a"',
+                last_modified="Fri, 11 Sep 2026 00:11:40 GMT")  # fmt: skip
+    assert store.record_page(body=b"<html>1</html>", fetched=T0, **args) == "new"  # type: ignore[arg-type]
+    assert store.record_page(body=b"<html>1</html>", fetched=T0, **args) == "unchanged"  # type: ignore[arg-type]
+    stored = store.stored_page("https://aiweekly.co/issues")
+    assert stored is not None and stored.body == b"<html>1</html>" and stored.etag == '"a"'
+    assert store.record_page(body=b"<html>2</html>", fetched=T0, **args) == "updated"  # type: ignore[arg-type]
+
+
+def test_aliases(store: Store) -> None:
+    issue = replace(make_issue(496), url="https://aiweekly.co/issues/preemption-stalls")
+    store.upsert_issue(issue, seen=T0, updated=T0)
+    aliases = store.aliases()
+    assert aliases["https://aiweekly.co/issues/496"] == 496
+    assert aliases["https://aiweekly.co/issues/preemption-stalls"] == 496
