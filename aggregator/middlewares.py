@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import Any
 
-from scrapy import Request, Spider
+from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.responsetypes import responsetypes
@@ -142,15 +141,15 @@ class ConditionalGetMiddleware:
                     url=url, source=self._source_of(url), status=200, body=stored.body,
                     content_type=stored.content_type, etag=stored.etag,
                     last_modified=stored.last_modified, fetched=now,
-                )  # fmt: skip
-                headers: dict[str, Any] = {}
+                )
+                headers: dict[bytes, bytes] = {}
                 if stored.content_type:
-                    headers["Content-Type"] = stored.content_type
+                    headers[b"Content-Type"] = stored.content_type.encode("latin-1")
                 if stored.last_modified:
-                    headers["Last-Modified"] = stored.last_modified
+                    headers[b"Last-Modified"] = stored.last_modified.encode("latin-1")
                 cls = responsetypes.from_args(headers=headers, url=url, body=stored.body)
                 return cls(url=url, status=200, headers=headers, body=stored.body,
-                           flags=["cached"], request=request)  # fmt: skip
+                           flags=["cached"], request=request)
             logger.warning("304 for %s but no stored body; refetching", url)
             return response
         if 300 <= response.status < 400:
@@ -160,13 +159,9 @@ class ConditionalGetMiddleware:
             url=url, source=self._source_of(url), status=response.status, body=response.body,
             content_type=header(response, "Content-Type"), etag=header(response, "ETag"),
             last_modified=header(response, "Last-Modified"), fetched=now,
-        )  # fmt: skip
+        )
         return response
 
     def _inc(self, key: str) -> None:
         if self.stats is not None:
             self.stats.inc_value(key)
-
-
-def spider_source_key(spider: Spider) -> str:
-    return str(getattr(spider, "source_key", spider.name))

@@ -65,7 +65,7 @@ _ALLOWED_TAGS = {
     "a", "p", "br", "ul", "ol", "li", "strong", "em", "b", "i", "h1", "h2", "h3", "h4",
     "blockquote", "code", "pre", "span", "div", "section", "article", "header", "aside",
     "time", "hr", "img", "figure", "figcaption", "table", "thead", "tbody", "tr", "td", "th",
-}  # fmt: skip
+}
 _ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
     "img": {"src", "alt", "title"},

@@ -270,7 +270,7 @@ class Store:
                 return None
             body = zlib.decompress(row.body) if row.body is not None else None
             return StoredPage(row.url, row.status, row.content_type, row.etag,
-                              row.last_modified, body)  # fmt: skip
+                              row.last_modified, body)
 
     def record_page(
         self,
@@ -294,11 +294,11 @@ class Store:
                               etag=etag, last_modified=last_modified,
                               body=zlib.compress(body) if body is not None else None,
                               body_sha256=digest, first_fetched=fetched, last_fetched=fetched,
-                              last_changed=fetched, flags=list(flags)))  # fmt: skip
+                              last_changed=fetched, flags=list(flags)))
                 return "new"
             row.last_fetched = fetched
             same = (row.body_sha256 == digest and row.status == status
-                    and row.etag == etag and list(row.flags or []) == list(flags))  # fmt: skip
+                    and row.etag == etag and list(row.flags or []) == list(flags))
             if same:
                 return "unchanged"
             row.status, row.content_type, row.etag = status, content_type, etag
@@ -333,11 +333,11 @@ class Store:
                 s.add(row)
             row.url, row.numeric_url, row.title = issue.url, issue.numeric_url, issue.title
             row.week_start, row.week_end, row.published = (
-                issue.week_start, issue.week_end, issue.published)  # fmt: skip
+                issue.week_start, issue.week_end, issue.published)
             row.intro, row.takeaways = issue.intro, list(issue.takeaways)
             row.quick_hits, row.watch = list(issue.quick_hits), _watch_json(issue.watch)
             row.content_html, row.markup, row.content_sha256 = (
-                issue.content_html, issue.markup, digest)  # fmt: skip
+                issue.content_html, issue.markup, digest)
             row.updated = updated if change == "new" else max(updated, row.updated)
             s.flush()
             s.execute(delete(StoryRow).where(StoryRow.issue_number == issue.number))
@@ -371,7 +371,7 @@ class Store:
             return s.get(IssueRow, number)
 
     def stories(self, *, issue_number: int | None = None, post_row: int | None = None
-                ) -> list[StoryRow]:  # fmt: skip
+                ) -> list[StoryRow]:
         with self.session() as s:
             query = select(StoryRow).order_by(StoryRow.position)
             if issue_number is not None:
@@ -387,7 +387,7 @@ class Store:
     # -- posts -------------------------------------------------------------------------------
 
     def upsert_post(self, post: Post, *, source: str, lang: str, seen: datetime,
-                    updated: datetime) -> tuple[Change, int]:  # fmt: skip
+                    updated: datetime) -> tuple[Change, int]:
         """Insert or update a mirror-site post (and its translated stories)."""
         digest = sha256_json(post)
         with self.session() as s:
@@ -399,7 +399,7 @@ class Store:
                 row = PostRow(url=post.url, source=source, first_seen=seen)
                 s.add(row)
             row.lang, row.post_id, row.title, row.published = (
-                lang, post.post_id, post.title, post.published)  # fmt: skip
+                lang, post.post_id, post.title, post.published)
             row.author, row.category = post.author, post.category
             row.content_html, row.content_text = post.content_html, post.content_text
             row.markup, row.content_sha256 = post.markup, digest
@@ -435,16 +435,16 @@ class Store:
     # -- links -------------------------------------------------------------------------------
 
     def set_link(self, post_row: int, issue_number: int | None, *, method: str, score: float,
-                 evidence: dict[str, Any], decided: datetime) -> Change:  # fmt: skip
+                 evidence: dict[str, Any], decided: datetime) -> Change:
         """Record how a post links to an issue (``issue_number`` None records "no link")."""
         with self.session() as s:
             row = s.get(LinkRow, post_row)
             if row is None:
                 s.add(LinkRow(post_row=post_row, issue_number=issue_number, method=method,
-                              score=score, evidence=evidence, decided=decided))  # fmt: skip
+                              score=score, evidence=evidence, decided=decided))
                 return "new"
             if (row.issue_number, row.method, row.score, row.evidence) == (
-                issue_number, method, score, evidence):  # fmt: skip
+                issue_number, method, score, evidence):
                 return "unchanged"
             row.issue_number, row.method, row.score = issue_number, method, score
             row.evidence, row.decided = evidence, decided

@@ -30,7 +30,7 @@ def make_issue(number: int = 481, headline: str = "Anthropic Hits $30B Run Rate"
                   date(2026, 4, 7), "Zero-days."),
         ),
         published=datetime(2026, 4, 10, tzinfo=UTC),
-    )  # fmt: skip
+    )
 
 
 def make_post(url: str = "https://news.qimuai.cn/?post=3776", number: int | None = 481) -> Post:
@@ -50,7 +50,7 @@ def make_post(url: str = "https://news.qimuai.cn/?post=3776", number: int | None
             stories=(Story(1, "Anthropic年度预期达300亿美元", "营收王座易主", None, "彭博社",
                            date(2026, 4, 7), "四个月内"),),
         ),
-    )  # fmt: skip
+    )
 
 
 def test_upsert_issue_is_idempotent(store: Store) -> None:
@@ -58,7 +58,7 @@ def test_upsert_issue_is_idempotent(store: Store) -> None:
     assert store.upsert_issue(make_issue(), seen=T0 + timedelta(days=1), updated=T0) == "unchanged"
     assert len(store.issues()) == 1
     assert [s.headline for s in store.stories(issue_number=481)] == [
-        "Anthropic Hits $30B Run Rate", "Claude Mythos"]  # fmt: skip
+        "Anthropic Hits $30B Run Rate", "Claude Mythos"]
 
 
 def test_edited_issue_updates_rows_and_updated_stamp(store: Store) -> None:
@@ -75,7 +75,7 @@ def test_edited_issue_updates_rows_and_updated_stamp(store: Store) -> None:
 def test_datetimes_come_back_aware(store: Store) -> None:
     store.upsert_issue(make_issue(), seen=T0, updated=T0)
     _change, row_id = store.upsert_post(make_post(), source="qimuai", lang="zh", seen=T0,
-                                        updated=T0)  # fmt: skip
+                                        updated=T0)
     issue = store.issue(481)
     assert issue is not None and issue.published is not None
     assert issue.published.tzinfo is not None and issue.updated.tzinfo is not None
@@ -93,19 +93,19 @@ def test_post_upsert_and_links(store: Store) -> None:
     change, row = store.upsert_post(make_post(), source="qimuai", lang="zh", seen=T0, updated=T0)
     assert change == "new"
     assert store.upsert_post(make_post(), source="qimuai", lang="zh", seen=T0,
-                             updated=T0) == ("unchanged", row)  # fmt: skip
+                             updated=T0) == ("unchanged", row)
     assert [s.lang for s in store.stories(post_row=row)] == ["zh"]
     assert store.set_link(row, 481, method="explicit", score=1.0, evidence={"a": 1},
-                          decided=T0) == "new"  # fmt: skip
+                          decided=T0) == "new"
     assert store.set_link(row, 481, method="explicit", score=1.0, evidence={"a": 1},
-                          decided=T0) == "unchanged"  # fmt: skip
+                          decided=T0) == "unchanged"
     assert store.links()[row].issue_number == 481
 
 
 def test_pages_record_and_revalidate(store: Store) -> None:
     args = dict(url="https://aiweekly.co/issues", source="aiweekly", status=200,
                 content_type="text/html; charset=utf-8", etag='"a"',
-                last_modified="Fri, 11 Sep 2026 00:11:40 GMT")  # fmt: skip
+                last_modified="Fri, 11 Sep 2026 00:11:40 GMT")
     assert store.record_page(body=b"<html>1</html>", fetched=T0, **args) == "new"  # type: ignore[arg-type]
     assert store.record_page(body=b"<html>1</html>", fetched=T0, **args) == "unchanged"  # type: ignore[arg-type]
     stored = store.stored_page("https://aiweekly.co/issues")

@@ -1,0 +1,146 @@
+"""Run the spiders in-process and report what they did.
+
+This is the library behind ``aggregator run``: build Scrapy settings (project defaults, base-URL
+overrides, the database URL, ``-s`` overrides), crawl the chosen sources, then link and collect
+per-source figures for the run summary.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from scrapy import signals
+from scrapy.crawler import Crawler, CrawlerProcess
+from scrapy.settings import Settings
+
+from aggregator.sources import ConfigError, get_source
+
+
+@dataclass
+class SourceReport:
+    key: str
+    finish_reason: str
+    stats: dict[str, Any]
+
+    def count(self, key: str) -> int:
+        return int(self.stats.get(key, 0) or 0)
+
+    def prefixed(self, prefix: str) -> int:
+        return sum(int(v) for k, v in self.stats.items()
+                   if k.startswith(prefix) and isinstance(v, int))
+
+    @property
+    def pages_fetched(self) -> int:
+        return self.prefixed("aggregator/pages_fetched/")
+
+    @property
+    def not_modified(self) -> int:
+        return self.count("aggregator/pages_not_modified")
+
+    @property
+    def failures(self) -> list[str]:
+        problems = []
+        if self.finish_reason != "finished":
+            problems.append(f"{self.key}: crawl ended with '{self.finish_reason}'")
+        if self.count("spider_exceptions/count"):
+            problems.append(f"{self.key}: {self.count('spider_exceptions/count')} spider errors")
+        if self.pages_fetched + self.not_modified == 0:
+            problems.append(f"{self.key}: no page could be fetched (is the site reachable?)")
+        return problems
+
+
+@dataclass
+class CrawlReport:
+    sources: list[SourceReport] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def failures(self) -> list[str]:
+        return [p for s in self.sources for p in s.failures]
+
+
+def build_settings(
+    *, db_url: str, base_urls: Mapping[str, str], overrides: Mapping[str, str]
+) -> Settings:
+    settings = Settings()
+    settings.setmodule("aggregator.settings", priority="project")
+    settings.set("AGGREGATOR_DB_URL", db_url, priority="cmdline")
+    if base_urls:
+        settings.set("AGGREGATOR_BASE_URLS", ",".join(f"{k}={v}" for k, v in base_urls.items()),
+                     priority="cmdline")
+    for name, value in overrides.items():
+        settings.set(name, value, priority="cmdline")
+    return settings
+
+
+def parse_setting_overrides(values: Sequence[str]) -> dict[str, str]:
+    result = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise ConfigError(f"-s expects NAME=VALUE, got {item!r}")
+        result[name.strip()] = value
+    return result
+
+
+def spider_class(key: str) -> type[Any]:
+    get_source(key)
+    if key == "aiweekly":
+        from spiders.aiweekly import AiweeklySpider
+
+        return AiweeklySpider
+    if key == "qimuai":
+        from spiders.qimuai import QimuaiSpider
+
+        return QimuaiSpider
+    raise ConfigError(f"source {key!r} has no spider")
+
+
+class _Progress:
+    """Prints one short line per page on a terminal (every 10 pages otherwise) to stderr."""
+
+    def __init__(self, key: str) -> None:
+        self.key, self.pages, self.items = key, 0, 0
+        self.tty = sys.stderr.isatty()
+
+    def response(self, **_: Any) -> None:
+        self.pages += 1
+        if self.tty:
+            print(f"\r[{self.key}] {self.pages} pages, {self.items} documents", end="",
+                  file=sys.stderr, flush=True)
+        elif self.pages % 10 == 0:
+            print(f"[{self.key}] {self.pages} pages...", file=sys.stderr, flush=True)
+
+    def item(self, **_: Any) -> None:
+        self.items += 1
+
+    def done(self, **_: Any) -> None:
+        end = "\n" if self.tty else ""
+        print(f"{end}[{self.key}] done: {self.pages} pages, {self.items} documents",
+              file=sys.stderr, flush=True)
+
+
+def run_crawl(keys: Sequence[str], settings: Settings, *, progress: bool = True) -> CrawlReport:
+    """Crawl the sources (one Scrapy process, sources in parallel) and return their figures."""
+    started = time.monotonic()
+    process = CrawlerProcess(settings)
+    crawlers: list[tuple[str, Crawler]] = []
+    for key in keys:
+        crawler = process.create_crawler(spider_class(key))
+        if progress:
+            meter = _Progress(key)
+            crawler.signals.connect(meter.response, signal=signals.response_received, weak=False)
+            crawler.signals.connect(meter.item, signal=signals.item_scraped, weak=False)
+            crawler.signals.connect(meter.done, signal=signals.spider_closed, weak=False)
+        crawlers.append((key, crawler))
+        process.crawl(crawler)
+    process.start()
+    report = CrawlReport(seconds=time.monotonic() - started)
+    for key, crawler in crawlers:
+        stats = crawler.stats.get_stats() if crawler.stats is not None else {}
+        report.sources.append(SourceReport(key, str(stats.get("finish_reason", "unknown")), stats))
+    return report

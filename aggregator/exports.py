@@ -1,0 +1,129 @@
+"""Analyst datasets: JSON Lines files rebuilt from the store.
+
+Field names are a contract: later versions add fields, never rename. Dates are ISO 8601
+(``YYYY-MM-DD``); datetimes are ISO 8601 with their UTC offset. Rows are in a stable order,
+so the same store gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aggregator.catalog import IssueView
+from aggregator.normalize import canonical_url
+from aggregator.sources import SOURCES
+from aggregator.store import Store, StoryRow
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _local_iso(value: datetime | None, source: str) -> str | None:
+    """A post's datetime in its site's own time zone (the offset its readers saw)."""
+    if value is None:
+        return None
+    zone = SOURCES[source].timezone if source in SOURCES else "UTC"
+    return value.astimezone(ZoneInfo(zone)).isoformat()
+
+
+def issue_rows(catalog: list[IssueView]) -> list[dict[str, Any]]:
+    rows = []
+    for view in sorted(catalog, key=lambda v: (v.number is None, v.number or 0, v.key)):
+        en, zh = view.english, view.mirror
+        url = en.url if en is not None else None
+        if url is None and zh is not None and zh.post.source_url:
+            url = canonical_url(zh.post.source_url)
+        week_start = en.week_start if en is not None else (zh.post.week_start if zh else None)
+        week_end = en.week_end if en is not None else (zh.post.week_end if zh else None)
+        rows.append({
+            "number": view.number,
+            "url": url,
+            "title_en": en.title if en is not None else None,
+            "week_start": _iso(week_start),
+            "week_end": _iso(week_end),
+            "stories_en": len(view.english_stories),
+            "title_zh": zh.post.title_zh if zh is not None else None,
+            "mirror_urls": sorted(m.post.url for m in view.mirrors),
+            "stories_zh": len(zh.stories) if zh is not None else 0,
+            "on_aiweekly": en is not None,
+        })
+    return rows
+
+
+def _story_row(story: StoryRow, issue_number: int | None, document_url: str) -> dict[str, Any]:
+    return {
+        "issue_number": issue_number,
+        "lang": story.lang,
+        "section": story.section,
+        "position": story.position,
+        "headline": story.headline,
+        "link": story.link,
+        "outlet": story.outlet,
+        "date": _iso(story.date),
+        "summary": story.summary,
+        "pair": story.pair,
+        "document_url": document_url,
+    }
+
+
+def story_rows(catalog: list[IssueView]) -> list[dict[str, Any]]:
+    """English stories of every issue, then the Chinese stories of its representative mirror."""
+    rows = []
+    for view in sorted(catalog, key=lambda v: (v.number is None, v.number or 0, v.key)):
+        if view.english is not None:
+            rows += [_story_row(s, view.number, view.english.url) for s in view.english_stories]
+        if view.mirror is not None:
+            mirror = view.mirror
+            rows += [_story_row(s, mirror.issue_number, mirror.post.url) for s in mirror.stories]
+    return rows
+
+
+def document_rows(store: Store) -> list[dict[str, Any]]:
+    """One row per crawled document: every English issue page and every mirror-site post."""
+    rows: list[dict[str, Any]] = []
+    for issue in store.issues():
+        rows.append({
+            "url": issue.url, "source": "aiweekly", "lang": "en", "kind": "issue",
+            "title": issue.title, "published": _iso(issue.published),
+            "issue_number": issue.number, "link_method": None, "link_score": None,
+            "stated_issue_number": issue.number,
+        })
+    links = store.links()
+    for post in store.posts():
+        link = links.get(post.id)
+        rows.append({
+            "url": post.url, "source": post.source, "lang": post.lang,
+            "kind": "mirror" if post.is_mirror else "other",
+            "title": post.title, "published": _local_iso(post.published, post.source),
+            "issue_number": link.issue_number if link is not None else None,
+            "link_method": link.method if link is not None and post.is_mirror else None,
+            "link_score": link.score if link is not None and post.is_mirror else None,
+            "stated_issue_number": post.stated_issue_number,
+        })
+    rows.sort(key=lambda r: (r["source"], r["url"]))
+    return rows
+
+
+def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    with tmp.open("w", encoding="utf-8", newline="\n") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False, sort_keys=False) + "\n")
+    tmp.replace(path)
+    return path
+
+
+def write_exports(store: Store, catalog: list[IssueView], out_dir: Path) -> list[Path]:
+    exports = out_dir / "exports"
+    return [
+        write_jsonl(exports / "issues.jsonl", issue_rows(catalog)),
+        write_jsonl(exports / "stories.jsonl", story_rows(catalog)),
+        write_jsonl(exports / "documents.jsonl", document_rows(store)),
+    ]

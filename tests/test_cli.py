@@ -1,0 +1,72 @@
+"""The command line: help for every command, documented in the README, one-line errors."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+
+import pytest
+
+from aggregator.cli import build_parser, main
+from aggregator.sources import ConfigError, parse_base_urls
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+
+
+def _commands() -> list[str]:
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return sorted(sub.choices)
+
+
+def test_the_commands_are_the_documented_ones() -> None:
+    assert _commands() == ["demo", "export", "link", "relink", "run"]
+
+
+@pytest.mark.parametrize("command", _commands())
+def test_every_command_has_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--help"])
+    assert exit_info.value.code == 0
+    assert f"aggregator {command}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", _commands())
+def test_every_command_is_in_the_readme(command: str) -> None:
+    assert re.search(rf"`aggregator {command}\b", README), f"README does not document {command}"
+
+
+def test_quick_start_has_exactly_two_commands() -> None:
+    section = README.split("## Quick start", 1)[1]
+    block = section.split("```bash", 1)[1].split("```", 1)[0]
+    lines = [line for line in block.strip().splitlines() if line.strip()]
+    assert len(lines) == 2
+    assert "aggregator demo" in lines[0] and "pytest" in lines[1]
+
+
+def test_bad_base_url_is_a_one_line_error(capsys: pytest.CaptureFixture[str],
+                                          tmp_path: Path) -> None:
+    code = main(["run", "--out", str(tmp_path), "--base-url", "nosuchsite=http://x"])
+    assert code == 1
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "unknown source 'nosuchsite'" in err
+
+
+def test_bad_database_url_is_a_one_line_error(capsys: pytest.CaptureFixture[str],
+                                              tmp_path: Path) -> None:
+    code = main(["export", "--out", str(tmp_path), "--db", "nosuchdb://x"])
+    assert code == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("aggregator: error: cannot open database") and "\n" not in err
+
+
+def test_parse_base_urls() -> None:
+    assert parse_base_urls(["aiweekly=http://127.0.0.1:8001/"]) == {
+        "aiweekly": "http://127.0.0.1:8001"}
+    assert parse_base_urls("aiweekly=http://a:1,qimuai=http://b:2") == {
+        "aiweekly": "http://a:1", "qimuai": "http://b:2"}
+    with pytest.raises(ConfigError):
+        parse_base_urls(["aiweekly"])
+    with pytest.raises(ConfigError):
+        parse_base_urls(["aiweekly=ftp://x"])
