@@ -176,7 +176,12 @@ def cmd_link(args: argparse.Namespace) -> int:
     from aggregator.linking import link_jsonl
 
     summary = link_jsonl(Path(args.input), Path(args.output))
-    print(summary)
+    print(f"Linked {summary['documents']} documents into {summary['groups']} groups "
+          f"({summary['cross_language_groups']} across languages); wrote {args.output}")
+    for method, count in sorted(summary["methods"].items()):
+        print(f"  {method}: {count}")
+    for error in summary["errors"]:
+        print(f"  skipped line {error['line']}: {error['error']}")
     return 0
 
 

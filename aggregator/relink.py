@@ -1,20 +1,33 @@
-"""Link stored mirror posts to stored English issues and record how.
+"""Link stored mirror posts to stored English issues, align their stories, record how.
 
-The decisions are made by pure functions; this module only reads the store, asks, and writes
-the answers back, so the pipeline, ``aggregator relink`` and the tests share one path.
+The decisions are pure functions in :mod:`aggregator.linking`; this module only reads the
+store, asks, and writes the answers back, so the pipeline, ``aggregator relink`` and the tests
+share one path. Linking features are stored per document (and recomputed only when the
+document or the feature version changes), so linking a new page costs a lookup against an
+index built from stored signatures, not a pass over the archive's text.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from aggregator.normalize import canonical_url
-from aggregator.store import LinkRow, PostRow, Store
-
-_ISSUE_NUMBER_PATH = re.compile(r"^/issues/(\d+)$")
+from aggregator.items import Issue, Post, Story, Translation, WatchItem
+from aggregator.linking import (
+    FEATURES_VERSION,
+    LAYERS,
+    Features,
+    IssueIndex,
+    LinkDecision,
+    align_stories,
+    compute_features,
+    doc_from_issue,
+    doc_from_post,
+    link_mirror,
+)
+from aggregator.store import IssueRow, LinkRow, PostRow, Store, StoryRow
 
 
 @dataclass(frozen=True)
@@ -31,6 +44,7 @@ class LinkReport:
     changed: list[tuple[str, int | None, int | None]] = field(default_factory=list)  # url, old, new
     unlinked_mirrors: list[str] = field(default_factory=list)
     not_mirrors: int = 0
+    story_pairs: int = 0
 
     def counts(self) -> dict[str, int]:
         return {
@@ -38,34 +52,108 @@ class LinkReport:
             "changed": len(self.changed),
             "unlinked_mirrors": len(self.unlinked_mirrors),
             "not_mirrors": self.not_mirrors,
+            "story_pairs": self.story_pairs,
         }
 
 
-def explicit_decision(source_url: str | None, aliases: dict[str, int], known: set[int]
-                      ) -> Decision | None:
-    """Link through the stated source URL: canonical form, then aliases, then /issues/<N>."""
-    if not source_url:
+def _story(row: StoryRow) -> Story:
+    return Story(row.position, row.headline, row.section, row.link, row.outlet, row.date,
+                 row.summary)
+
+
+def _watch(items: Sequence[dict[str, Any]]) -> tuple[WatchItem, ...]:
+    return tuple(WatchItem(i.get("title") or "", i.get("link"), i.get("show"), i.get("note"))
+                 for i in items)
+
+
+def issue_item(row: IssueRow, stories: Sequence[StoryRow]) -> Issue:
+    """The stored issue as the item the linker's adapters take."""
+    return Issue(
+        number=row.number, url=row.url, numeric_url=row.numeric_url, title=row.title,
+        week_start=row.week_start, week_end=row.week_end, intro=row.intro,
+        takeaways=tuple(row.takeaways), quick_hits=tuple(row.quick_hits),
+        watch=_watch(row.watch), stories=tuple(_story(s) for s in stories),
+        published=row.published, markup="classic",
+    )
+
+
+def post_item(row: PostRow, stories: Sequence[StoryRow]) -> Post:
+    mirror = None
+    if row.is_mirror:
+        mirror = Translation(
+            issue_number=row.stated_issue_number, title=row.title_zh or "",
+            source_url=row.source_url, summary=row.summary, week_start=row.week_start,
+            week_end=row.week_end, intro=row.intro, takeaways=tuple(row.takeaways),
+            quick_hits=tuple(row.quick_hits), watch=_watch(row.watch),
+            stories=tuple(_story(s) for s in stories), english_text=row.english_text,
+            english_links=tuple(row.english_links),
+        )
+    return Post(url=row.url, post_id=row.post_id, title=row.title, published=row.published,
+                author=row.author, category=row.category, content_html=row.content_html,
+                content_text=row.content_text, mirror=mirror)
+
+
+def _stories_by_owner(store: Store) -> tuple[dict[int, list[StoryRow]], dict[int, list[StoryRow]]]:
+    by_issue: dict[int, list[StoryRow]] = {}
+    by_post: dict[int, list[StoryRow]] = {}
+    for story in store.all_stories():
+        if story.issue_number is not None:
+            by_issue.setdefault(story.issue_number, []).append(story)
+        elif story.post_row is not None:
+            by_post.setdefault(story.post_row, []).append(story)
+    for group in (*by_issue.values(), *by_post.values()):
+        group.sort(key=lambda s: s.position)
+    return by_issue, by_post
+
+
+def _features(store: Store, kind: str, url: str, digest: str, build: Any) -> Features:
+    """Stored features when fresh; otherwise compute them once and store them."""
+    stored = _FEATURE_CACHE.get((kind, url))
+    if stored is not None and stored[0] == digest:
+        return stored[1]
+    computed = compute_features(build())
+    store.set_features(url, kind=kind, content_sha256=digest, version=FEATURES_VERSION,
+                       data=computed.to_json())
+    _FEATURE_CACHE[(kind, url)] = (digest, computed)
+    return computed
+
+
+_FEATURE_CACHE: dict[tuple[str, str], tuple[str, Features]] = {}
+
+
+def _load_cache(store: Store, kind: str) -> None:
+    for url, row in store.features(kind).items():
+        if row.version == FEATURES_VERSION:
+            try:
+                _FEATURE_CACHE[(kind, url)] = (row.content_sha256, Features.from_json(row.data))
+            except (KeyError, TypeError, ValueError):
+                continue  # unreadable: recomputed on use
+
+
+def _decision(found: LinkDecision | None, numbers: dict[str, int]) -> Decision | None:
+    if found is None or found.target not in numbers:
         return None
-    url = canonical_url(source_url)
-    if url in aliases:
-        return Decision(aliases[url], "explicit", 1.0, {"source_url": url, "via": "url"})
-    path = url.split("://", 1)[-1].partition("/")[2]
-    match = _ISSUE_NUMBER_PATH.match("/" + path)
-    if match and "aiweekly.co" in url and int(match.group(1)) in known:
-        number = int(match.group(1))
-        return Decision(number, "explicit", 1.0, {"source_url": url, "via": "issue-number"})
-    return None
+    return Decision(numbers[found.target], found.method, round(found.score, 4), found.evidence)
 
 
-def decide(post: PostRow, aliases: dict[str, int], known: set[int]) -> Decision | None:
-    return explicit_decision(post.source_url, aliases, known)
-
-
-def link_posts(store: Store, *, decided: datetime, everything: bool = False) -> LinkReport:
-    """Decide links for mirror posts; by default only those without a link yet."""
+def link_posts(store: Store, *, decided: datetime, everything: bool = False,
+               layers: Sequence[str] = LAYERS) -> LinkReport:
+    """Decide links for mirror posts (by default only those without a link yet), then align
+    the stories of every linked mirror with its issue's."""
+    _FEATURE_CACHE.clear()
+    _load_cache(store, "issue")
+    _load_cache(store, "post")
     report = LinkReport()
-    aliases = store.aliases()
-    known = {row.number for row in store.issues()}
+    by_issue, by_post = _stories_by_owner(store)
+    index = IssueIndex()
+    numbers: dict[str, int] = {}
+    for issue in store.issues():
+        stories = by_issue.get(issue.number, [])
+        feats = _features(store, "issue", issue.url, issue.content_sha256,
+                          lambda i=issue, s=stories: doc_from_issue(issue_item(i, s)))
+        index.add(issue.url, feats)
+        numbers[issue.url] = issue.number
+    aliases: dict[str, str | int] = dict(store.aliases())
     existing: dict[int, LinkRow] = store.links()
     for post in store.posts():
         if not post.is_mirror:
@@ -74,10 +162,13 @@ def link_posts(store: Store, *, decided: datetime, everything: bool = False) -> 
         old = existing.get(post.id)
         if old is not None and old.issue_number is not None and not everything:
             continue
-        decision = decide(post, aliases, known)
+        stories = by_post.get(post.id, [])
+        feats = _features(store, "post", post.url, post.content_sha256,
+                          lambda p=post, s=stories: doc_from_post(post_item(p, s)))
+        decision = _decision(link_mirror(feats, index, aliases=aliases, layers=layers), numbers)
         if decision is None:
             report.unlinked_mirrors.append(post.url)
-            decision = Decision(None, "none", 0.0, {"reason": _why_unlinked(post, known)})
+            decision = Decision(None, "none", 0.0, {"reason": _why_unlinked(post, numbers)})
         store.set_link(post.id, decision.issue_number, method=decision.method,
                        score=decision.score, evidence=decision.evidence, decided=decided)
         if decision.issue_number is not None:
@@ -85,12 +176,40 @@ def link_posts(store: Store, *, decided: datetime, everything: bool = False) -> 
         old_number = old.issue_number if old is not None else None
         if old is not None and old_number != decision.issue_number:
             report.changed.append((post.url, old_number, decision.issue_number))
+    report.story_pairs = _align(store, by_issue, by_post)
     return report
 
 
-def _why_unlinked(post: PostRow, known: set[int]) -> str:
+def _align(store: Store, by_issue: dict[int, list[StoryRow]],
+           by_post: dict[int, list[StoryRow]]) -> int:
+    """Set ``pair`` on both sides for every linked mirror; the newest mirror of an issue
+    decides its English stories' pairs."""
+    links = store.links()
+    posts = sorted((p for p in store.posts() if p.is_mirror),
+                   key=lambda p: (p.published or p.updated, p.url))
+    pairs: dict[int, int | None] = {}
+    count = 0
+    for post in posts:
+        link = links.get(post.id)
+        zh = by_post.get(post.id, [])
+        if link is None or link.issue_number is None:
+            pairs.update({s.id: None for s in zh})
+            continue
+        en = by_issue.get(link.issue_number, [])
+        aligned = align_stories([_story(s) for s in zh], [_story(s) for s in en])
+        zh_pair = {z: e for z, e, _score in aligned}
+        en_pair = {e: z for z, e, _score in aligned}
+        pairs.update({s.id: zh_pair.get(s.position) for s in zh})
+        pairs.update({s.id: en_pair.get(s.position) for s in en})
+        count += len(aligned)
+    store.set_story_pairs(pairs)
+    return count
+
+
+def _why_unlinked(post: PostRow, numbers: dict[str, int]) -> str:
+    known = set(numbers.values())
     if post.stated_issue_number is not None and post.stated_issue_number not in known:
         return f"issue {post.stated_issue_number} was never crawled"
     if not post.source_url:
-        return "no source link"
-    return "source link matches no stored issue"
+        return "no source link and no issue matched by content"
+    return "no stored issue matches its source link or its content"

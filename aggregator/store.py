@@ -187,6 +187,18 @@ class LinkRow(Base):
     decided: Mapped[datetime] = mapped_column(AwareDateTime())
 
 
+class FeatureRow(Base):
+    """Linking features of a stored document, so linking a new page is a lookup."""
+
+    __tablename__ = "features"
+
+    url: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), index=True)  # "issue" or "post"
+    content_sha256: Mapped[str] = mapped_column(String(64))  # of the row it was computed from
+    version: Mapped[int] = mapped_column(Integer)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
 @dataclass(frozen=True)
 class StoredPage:
     """What an incremental run needs to revalidate (and, on 304, re-use) a page."""
@@ -453,6 +465,22 @@ class Store:
     def links(self) -> dict[int, LinkRow]:
         with self.session() as s:
             return {row.post_row: row for row in s.scalars(select(LinkRow))}
+
+    def features(self, kind: str) -> dict[str, FeatureRow]:
+        with self.session() as s:
+            rows = s.scalars(select(FeatureRow).where(FeatureRow.kind == kind))
+            return {row.url: row for row in rows}
+
+    def set_features(self, url: str, *, kind: str, content_sha256: str, version: int,
+                     data: dict[str, Any]) -> None:
+        with self.session() as s:
+            row = s.get(FeatureRow, url)
+            if row is None:
+                s.add(FeatureRow(url=url, kind=kind, content_sha256=content_sha256,
+                                 version=version, data=data))
+                return
+            row.kind, row.content_sha256, row.version, row.data = (
+                kind, content_sha256, version, data)
 
     def set_story_pairs(self, pairs: dict[int, int | None]) -> None:
         """Set ``pair`` for story rows by id (the aligned position in the other language)."""

@@ -70,3 +70,20 @@ def test_parse_base_urls() -> None:
         parse_base_urls(["aiweekly"])
     with pytest.raises(ConfigError):
         parse_base_urls(["aiweekly=ftp://x"])
+
+
+def test_link_command_needs_no_database(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    fixture = Path(__file__).parent / "fixtures" / "linking" / "byod_mixed.jsonl"
+    monkeypatch.chdir(tmp_path)  # nothing may be written next to a default database
+    out = tmp_path / "groups.jsonl"
+    assert main(["link", "--input", str(fixture), "--output", str(out)]) == 0
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert {"id", "group", "method", "score"} <= set(rows[0])
+    assert len({r["group"] for r in rows}) < len(rows)  # zh and en documents share groups
+    assert len(rows) == 8  # the fixture's three bad lines are reported and skipped
+    assert not list(tmp_path.glob("**/*.db"))
+    out_text = capsys.readouterr().out
+    assert "8 documents" in out_text and "skipped line 9:" in out_text and "line 11:" in out_text
