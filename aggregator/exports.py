@@ -84,15 +84,30 @@ def story_rows(catalog: list[IssueView]) -> list[dict[str, Any]]:
     return rows
 
 
-def document_rows(store: Store) -> list[dict[str, Any]]:
-    """One row per crawled document: every English issue page and every mirror-site post."""
+def document_rows(store: Store, catalog: list[IssueView]) -> list[dict[str, Any]]:
+    """One row per crawled document: every English issue page and every mirror-site post.
+
+    ``group`` names the issue a document belongs to (shared across languages); among several
+    mirrors of one issue the newest is the version readers see and the older ones name it in
+    ``duplicate_of`` (they stay in the store; a translation is never a duplicate).
+    """
+    group_of: dict[str, str] = {}
+    duplicate_of: dict[str, str] = {}
+    for view in catalog:
+        if view.english is not None:
+            group_of[view.english.url] = view.key
+        for mirror in view.mirrors:
+            group_of[mirror.post.url] = view.key
+            if view.mirror is not None and mirror is not view.mirror:
+                duplicate_of[mirror.post.url] = view.mirror.post.url
     rows: list[dict[str, Any]] = []
     for issue in store.issues():
         rows.append({
             "url": issue.url, "source": "aiweekly", "lang": "en", "kind": "issue",
             "title": issue.title, "published": _iso(issue.published),
             "issue_number": issue.number, "link_method": None, "link_score": None,
-            "stated_issue_number": issue.number,
+            "stated_issue_number": issue.number, "group": group_of.get(issue.url),
+            "duplicate_of": None,
         })
     links = store.links()
     for post in store.posts():
@@ -105,6 +120,8 @@ def document_rows(store: Store) -> list[dict[str, Any]]:
             "link_method": link.method if link is not None and post.is_mirror else None,
             "link_score": link.score if link is not None and post.is_mirror else None,
             "stated_issue_number": post.stated_issue_number,
+            "group": group_of.get(post.url, f"post:{post.url}"),
+            "duplicate_of": duplicate_of.get(post.url),
         })
     rows.sort(key=lambda r: (r["source"], r["url"]))
     return rows
@@ -125,5 +142,5 @@ def write_exports(store: Store, catalog: list[IssueView], out_dir: Path) -> list
     return [
         write_jsonl(exports / "issues.jsonl", issue_rows(catalog)),
         write_jsonl(exports / "stories.jsonl", story_rows(catalog)),
-        write_jsonl(exports / "documents.jsonl", document_rows(store)),
+        write_jsonl(exports / "documents.jsonl", document_rows(store, catalog)),
     ]

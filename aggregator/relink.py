@@ -9,9 +9,10 @@ index built from stored signatures, not a pass over the archive's text.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from aggregator.items import Issue, Post, Story, Translation, WatchItem
@@ -21,6 +22,7 @@ from aggregator.linking import (
     Features,
     IssueIndex,
     LinkDecision,
+    LinkDoc,
     align_stories,
     compute_features,
     doc_from_issue,
@@ -93,6 +95,14 @@ def post_item(row: PostRow, stories: Sequence[StoryRow]) -> Post:
                 content_text=row.content_text, mirror=mirror)
 
 
+def _issue_doc(row: IssueRow, stories: Sequence[StoryRow]) -> LinkDoc:
+    return doc_from_issue(issue_item(row, stories))
+
+
+def _post_doc(row: PostRow, stories: Sequence[StoryRow]) -> LinkDoc:
+    return doc_from_post(post_item(row, stories))
+
+
 def _stories_by_owner(store: Store) -> tuple[dict[int, list[StoryRow]], dict[int, list[StoryRow]]]:
     by_issue: dict[int, list[StoryRow]] = {}
     by_post: dict[int, list[StoryRow]] = {}
@@ -106,28 +116,33 @@ def _stories_by_owner(store: Store) -> tuple[dict[int, list[StoryRow]], dict[int
     return by_issue, by_post
 
 
-def _features(store: Store, kind: str, url: str, digest: str, build: Any) -> Features:
-    """Stored features when fresh; otherwise compute them once and store them."""
-    stored = _FEATURE_CACHE.get((kind, url))
-    if stored is not None and stored[0] == digest:
-        return stored[1]
-    computed = compute_features(build())
-    store.set_features(url, kind=kind, content_sha256=digest, version=FEATURES_VERSION,
-                       data=computed.to_json())
-    _FEATURE_CACHE[(kind, url)] = (digest, computed)
-    return computed
+class FeatureCache:
+    """Linking features by document: loaded from the store, computed only when missing or
+    stale (the document changed, or the feature version did), and then written back."""
 
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.fresh: dict[tuple[str, str], tuple[str, Features]] = {}
+        for kind in ("issue", "post"):
+            for url, row in store.features(kind).items():
+                if row.version != FEATURES_VERSION:
+                    continue
+                try:
+                    self.fresh[(kind, url)] = (row.content_sha256, Features.from_json(row.data))
+                except (KeyError, TypeError, ValueError):
+                    continue  # unreadable: recomputed on use
+        self.computed = 0
 
-_FEATURE_CACHE: dict[tuple[str, str], tuple[str, Features]] = {}
-
-
-def _load_cache(store: Store, kind: str) -> None:
-    for url, row in store.features(kind).items():
-        if row.version == FEATURES_VERSION:
-            try:
-                _FEATURE_CACHE[(kind, url)] = (row.content_sha256, Features.from_json(row.data))
-            except (KeyError, TypeError, ValueError):
-                continue  # unreadable: recomputed on use
+    def get(self, kind: str, url: str, digest: str, build: Callable[[], LinkDoc]) -> Features:
+        known = self.fresh.get((kind, url))
+        if known is not None and known[0] == digest:
+            return known[1]
+        features = compute_features(build())
+        self.store.set_features(url, kind=kind, content_sha256=digest,
+                                version=FEATURES_VERSION, data=features.to_json())
+        self.fresh[(kind, url)] = (digest, features)
+        self.computed += 1
+        return features
 
 
 def _decision(found: LinkDecision | None, numbers: dict[str, int]) -> Decision | None:
@@ -140,17 +155,15 @@ def link_posts(store: Store, *, decided: datetime, everything: bool = False,
                layers: Sequence[str] = LAYERS) -> LinkReport:
     """Decide links for mirror posts (by default only those without a link yet), then align
     the stories of every linked mirror with its issue's."""
-    _FEATURE_CACHE.clear()
-    _load_cache(store, "issue")
-    _load_cache(store, "post")
+    cache = FeatureCache(store)
     report = LinkReport()
     by_issue, by_post = _stories_by_owner(store)
     index = IssueIndex()
     numbers: dict[str, int] = {}
     for issue in store.issues():
         stories = by_issue.get(issue.number, [])
-        feats = _features(store, "issue", issue.url, issue.content_sha256,
-                          lambda i=issue, s=stories: doc_from_issue(issue_item(i, s)))
+        feats = cache.get("issue", issue.url, issue.content_sha256,
+                          partial(_issue_doc, issue, stories))
         index.add(issue.url, feats)
         numbers[issue.url] = issue.number
     aliases: dict[str, str | int] = dict(store.aliases())
@@ -163,8 +176,8 @@ def link_posts(store: Store, *, decided: datetime, everything: bool = False,
         if old is not None and old.issue_number is not None and not everything:
             continue
         stories = by_post.get(post.id, [])
-        feats = _features(store, "post", post.url, post.content_sha256,
-                          lambda p=post, s=stories: doc_from_post(post_item(p, s)))
+        feats = cache.get("post", post.url, post.content_sha256,
+                          partial(_post_doc, post, stories))
         decision = _decision(link_mirror(feats, index, aliases=aliases, layers=layers), numbers)
         if decision is None:
             report.unlinked_mirrors.append(post.url)
@@ -176,31 +189,47 @@ def link_posts(store: Store, *, decided: datetime, everything: bool = False,
         old_number = old.issue_number if old is not None else None
         if old is not None and old_number != decision.issue_number:
             report.changed.append((post.url, old_number, decision.issue_number))
-    report.story_pairs = _align(store, by_issue, by_post)
+    decided_now = {url for url, _n, _m in report.linked}
+    report.story_pairs = _align(store, by_issue, by_post, everything=everything,
+                                decided_now=decided_now)
     return report
 
 
+def _needs_alignment(zh: list[StoryRow], en: list[StoryRow]) -> bool:
+    """Stories rewritten since the last alignment (an edited page) come back unpaired."""
+    return all(s.pair is None for s in zh) or all(s.pair is None for s in en)
+
+
 def _align(store: Store, by_issue: dict[int, list[StoryRow]],
-           by_post: dict[int, list[StoryRow]]) -> int:
-    """Set ``pair`` on both sides for every linked mirror; the newest mirror of an issue
-    decides its English stories' pairs."""
+           by_post: dict[int, list[StoryRow]], *, everything: bool,
+           decided_now: set[str]) -> int:
+    """Set ``pair`` on both sides for linked mirrors whose link or stories changed (all of
+    them when ``everything``); the newest mirror of an issue decides its English pairs."""
     links = store.links()
     posts = sorted((p for p in store.posts() if p.is_mirror),
                    key=lambda p: (p.published or p.updated, p.url))
+    newest: dict[int, int] = {}  # issue number -> post row id of its newest linked mirror
+    for post in posts:
+        link = links.get(post.id)
+        if link is not None and link.issue_number is not None:
+            newest[link.issue_number] = post.id
     pairs: dict[int, int | None] = {}
     count = 0
     for post in posts:
         link = links.get(post.id)
         zh = by_post.get(post.id, [])
         if link is None or link.issue_number is None:
-            pairs.update({s.id: None for s in zh})
+            pairs.update({s.id: None for s in zh if s.pair is not None})
             continue
         en = by_issue.get(link.issue_number, [])
+        if not (everything or post.url in decided_now or _needs_alignment(zh, en)):
+            continue
         aligned = align_stories([_story(s) for s in zh], [_story(s) for s in en])
         zh_pair = {z: e for z, e, _score in aligned}
-        en_pair = {e: z for z, e, _score in aligned}
         pairs.update({s.id: zh_pair.get(s.position) for s in zh})
-        pairs.update({s.id: en_pair.get(s.position) for s in en})
+        if newest[link.issue_number] == post.id:
+            en_pair = {e: z for z, e, _score in aligned}
+            pairs.update({s.id: en_pair.get(s.position) for s in en})
         count += len(aligned)
     store.set_story_pairs(pairs)
     return count

@@ -251,3 +251,25 @@ def test_every_chinese_story_is_paired_with_its_english_story(runs: list[Run]) -
         (s["issue_number"], s["position"], s["pair"]) for s in zh if s["pair"] != s["position"]]
     en = [s for s in stories if s["lang"] == "en"]
     assert all(s["pair"] == s["position"] for s in en)
+
+
+def test_relink_recomputes_everything_and_reports_no_change(runs: list[Run]) -> None:
+    out = Path(runs[2].db).parent
+    command = [sys.executable, "-m", "aggregator.cli", "relink", "--out", str(out)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    linked = sum(1 for p in TRUTH["mirror_posts"] if TRUTH_ISSUES[p["issue_number"]]["on_aiweekly"])
+    assert f"Relinked: {linked} linked, 1 unlinked, 0 changed" in done.stdout
+    assert json.loads((out / "exports" / "documents.jsonl").read_text(encoding="utf-8")
+                      .splitlines()[0]) == runs[2].exports["documents"][0]
+
+
+def test_a_reposted_issue_is_one_group_with_the_newest_version_first(runs: list[Run]) -> None:
+    docs = {row["url"]: row for row in runs[1].exports["documents"]}
+    for post in TRUTH["mirror_posts"]:
+        if post["duplicate_of"]:
+            older, newer = docs[post["duplicate_of"]], docs[post["url"]]
+            assert older["group"] == newer["group"] == f"issue:{post['issue_number']}"
+            assert older["duplicate_of"] == post["url"] and newer["duplicate_of"] is None
+            issue = docs[TRUTH_ISSUES[post["issue_number"]]["url"]]
+            assert issue["group"] == newer["group"] and issue["duplicate_of"] is None
