@@ -33,7 +33,6 @@ class StorePipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.store: Store | None = None
-        self.touched_posts = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -62,7 +61,6 @@ class StorePipeline:
             )
             kind = "mirrors" if item.post.mirror is not None else "posts"
             self._inc(f"aggregator/{kind}_{change}")
-            self.touched_posts = True
         return item
 
     def close_spider(self) -> None:
