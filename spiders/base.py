@@ -51,13 +51,22 @@ class SiteSpider(scrapy.Spider):
             yield scrapy.Request(entry.url, callback=self.parse_page, errback=self.fetch_failed)
 
     def parse_page(self, response: Response) -> Iterator[PageResult]:
+        # A page that cannot be parsed is quarantined, never fatal: its raw bytes stay in the
+        # store for a later re-parse, what was stored from it before is kept, and the run
+        # summary lists it.
         try:
-            yield self.parse_document(response)
+            result = self.parse_document(response)
         except ValueError as error:
-            # Quarantined: the raw page stays in the store for a later re-parse.
             self.logger.warning("quarantined %s: %s", response.url, error)
-            yield PageResult(url=response.url, source=self.source.key, status=response.status,
-                             flags=("unparsable",))
+            result = self._quarantined(response, "unparsable")
+        except Exception:
+            self.logger.exception("quarantined %s: page object failed", response.url)
+            result = self._quarantined(response, "parser-error")
+        yield result
+
+    def _quarantined(self, response: Response, flag: str) -> PageResult:
+        return PageResult(url=response.url, source=self.source.key, status=response.status,
+                          flags=(flag,))
 
     def result(self, response: Response, **parsed: Any) -> PageResult:
         return PageResult(
