@@ -1,4 +1,4 @@
-"""Analyst datasets: JSON Lines files rebuilt from the store.
+"""Analyst datasets: JSON Lines and CSV files rebuilt from the store.
 
 Field names are a contract: later versions add fields, never rename. Dates are ISO 8601
 (``YYYY-MM-DD``); datetimes are ISO 8601 with their UTC offset. Rows are in a stable order,
@@ -7,6 +7,7 @@ so the same store gives byte-identical files.
 
 from __future__ import annotations
 
+import csv
 import json
 from collections.abc import Iterable
 from datetime import datetime
@@ -137,10 +138,35 @@ def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> Path:
     return path
 
 
+def _csv_value(value: Any) -> Any:
+    if isinstance(value, list):
+        return " ".join(str(v) for v in value)  # URLs never contain spaces
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else value
+
+
+def write_csv(path: Path, rows: list[dict[str, Any]]) -> Path:
+    """The same rows as CSV for spreadsheets; UTF-8 with a BOM so Excel shows Chinese right."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    with tmp.open("w", encoding="utf-8-sig", newline="") as handle:
+        if rows:
+            writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+            writer.writeheader()
+            writer.writerows({k: _csv_value(v) for k, v in row.items()} for row in rows)
+    tmp.replace(path)
+    return path
+
+
 def write_exports(store: Store, catalog: list[IssueView], out_dir: Path) -> list[Path]:
+    """Every dataset as JSON Lines (the reference form) and as CSV."""
     exports = out_dir / "exports"
-    return [
-        write_jsonl(exports / "issues.jsonl", issue_rows(catalog)),
-        write_jsonl(exports / "stories.jsonl", story_rows(catalog)),
-        write_jsonl(exports / "documents.jsonl", document_rows(store, catalog)),
-    ]
+    datasets = {
+        "issues": issue_rows(catalog),
+        "stories": story_rows(catalog),
+        "documents": document_rows(store, catalog),
+    }
+    written = [write_jsonl(exports / f"{name}.jsonl", rows) for name, rows in datasets.items()]
+    written += [write_csv(exports / f"{name}.csv", rows) for name, rows in datasets.items()]
+    return written

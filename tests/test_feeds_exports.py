@@ -92,3 +92,20 @@ def test_exports_rows(store: Store, tmp_path: Path) -> None:
     mirror = next(d for d in docs if d["kind"] == "mirror")
     assert mirror["issue_number"] == 481 and mirror["link_method"] == "explicit"
     assert mirror["published"] == "2026-04-10T08:32:00+08:00"
+
+
+def test_csv_exports_hold_the_same_rows(store: Store, tmp_path: Path) -> None:
+    import csv
+
+    fill(store)
+    export_all(store, tmp_path)
+    for name in ("issues", "stories", "documents"):
+        jsonl = [json.loads(line) for line in
+                 (tmp_path / "exports" / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()]
+        with (tmp_path / "exports" / f"{name}.csv").open(encoding="utf-8-sig", newline="") as f:
+            rows = list(csv.DictReader(f))
+        assert len(rows) == len(jsonl) and list(rows[0]) == list(jsonl[0]), name
+    with (tmp_path / "exports" / "issues.csv").open(encoding="utf-8-sig", newline="") as f:
+        issues = {r["number"]: r for r in csv.DictReader(f)}
+    assert issues["481"]["title_zh"] == "标题" and issues["482"]["title_zh"] == ""
+    assert issues["481"]["mirror_urls"] == "https://news.qimuai.cn/?post=3776"
