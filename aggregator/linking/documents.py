@@ -1,0 +1,273 @@
+"""Documents to link: :class:`LinkDoc` and the adapters that build one from a parsed issue, a
+parsed blog post or a bring-your-own JSON record.
+
+The text rendered here is what a mirror actually shows (week line, sections, story lines), so
+features computed from an issue and from its translation describe the same page.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from aggregator.anchors import detect_issue_number, detect_week
+from aggregator.items import Issue, Post, Story, Translation
+from aggregator.normalize import canonical_url, clean_text
+
+
+@dataclass(frozen=True)
+class LinkDoc:
+    """A document to link, in one language, with whatever structure is known.
+
+    ``embedded_en`` / ``embedded_links`` hold an English original carried inside a Chinese
+    document (a mirror's 英文来源 part); ``alt_urls`` other URLs of the same page (the numeric
+    URL of a slug-era issue, URLs that redirected to it).
+    """
+
+    id: str
+    lang: str  # "en" or "zh"
+    title: str
+    text: str
+    url: str | None = None
+    published: datetime | None = None
+    stories: tuple[Story, ...] = ()
+    stated_source: str | None = None
+    issue_number: int | None = None
+    week: tuple[date, date] | None = None
+    embedded_en: str = ""
+    embedded_links: tuple[str, ...] = ()
+    alt_urls: tuple[str, ...] = ()
+
+
+_EN_MONTHS = (
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+)  # fmt: skip
+_EN_MONTHS_LONG = (
+    "January", "February", "March", "April", "May", "June", "July", "August",
+    "September", "October", "November", "December",
+)  # fmt: skip
+
+
+def _en_week_line(week: tuple[date, date]) -> str:
+    start, end = week
+    if start.month == end.month:
+        return f"{_EN_MONTHS_LONG[start.month - 1]} {start.day} – {end.day}, {end.year}"
+    return (
+        f"{_EN_MONTHS_LONG[start.month - 1]} {start.day} – "
+        f"{_EN_MONTHS_LONG[end.month - 1]} {end.day}, {end.year}"
+    )
+
+
+def _zh_week_line(week: tuple[date, date]) -> str:
+    start, end = week
+    tail = f"{end.day}日" if start.month == end.month else f"{end.month}月{end.day}日"
+    return f"{start.year}年{start.month}月{start.day}日 – {tail}"
+
+
+def _story_lines(story: Story, lang: str) -> Iterator[str]:
+    when = ""
+    if story.date is not None:
+        d = story.date
+        when = f"{_EN_MONTHS[d.month - 1]} {d.day}" if lang == "en" else f"{d.month}月{d.day}日"
+    meta = " · ".join(p for p in (story.headline, when, story.outlet or "") if p)
+    yield meta
+    if story.summary:
+        yield "→ " + story.summary
+
+
+def _stories_text(stories: Sequence[Story], lang: str) -> list[str]:
+    lines: list[str] = []
+    section: str | None = None
+    for story in stories:
+        if story.section and story.section != section:
+            section = story.section
+            lines.append(section)
+        lines.extend(_story_lines(story, lang))
+    return lines
+
+
+def _week_of(start: date | None, end: date | None) -> tuple[date, date] | None:
+    return (start, end) if start is not None and end is not None else None
+
+
+def doc_from_issue(issue: Issue) -> LinkDoc:
+    """An English issue as a document; its text mirrors the page (and a mirror's 英文来源)."""
+    week = _week_of(issue.week_start, issue.week_end)
+    lines = [issue.intro]
+    if week is not None:
+        lines.append(_en_week_line(week))
+    if issue.takeaways:
+        lines += ["Key Takeaways", *issue.takeaways]
+    if issue.quick_hits:
+        lines += ["Quick Hits", *issue.quick_hits]
+    if issue.watch:
+        lines.append("Watch & Listen First")
+        for w in issue.watch:
+            lines.append(" · ".join(p for p in (w.title, w.show or "") if p))
+            if w.note:
+                lines.append("→ " + w.note)
+    lines += _stories_text(issue.stories, "en")
+    url = canonical_url(issue.url)
+    alt = tuple(u for u in {canonical_url(issue.numeric_url)} if u != url)
+    return LinkDoc(
+        id=url,
+        lang="en",
+        title=issue.title,
+        text="\n".join(line for line in lines if line),
+        url=url,
+        published=issue.published,
+        stories=issue.stories,
+        issue_number=issue.number,
+        week=week,
+        alt_urls=alt,
+    )
+
+
+def _translation_text(t: Translation) -> str:
+    week = _week_of(t.week_start, t.week_end)
+    lines = [t.title, t.summary, t.intro]
+    if week is not None:
+        lines.append(_zh_week_line(week))
+    if t.takeaways:
+        lines += ["核心要点", *t.takeaways]
+    if t.quick_hits:
+        lines += ["快讯", *t.quick_hits]
+    for w in t.watch:
+        lines.append(" · ".join(p for p in (w.title, w.show or "") if p))
+        if w.note:
+            lines.append("→ " + w.note)
+    lines += _stories_text(t.stories, "zh")
+    return "\n".join(line for line in lines if line)
+
+
+def doc_from_post(post: Post) -> LinkDoc:
+    """A blog post as a Chinese document; for a mirror, text = summary + translation and the
+    English original is kept apart in ``embedded_en`` (it must not blur the Chinese anchors)."""
+    url = canonical_url(post.url, https=True)
+    t = post.mirror
+    if t is None:
+        return LinkDoc(
+            id=url,
+            lang="zh",
+            title=post.title,
+            text=post.content_text,
+            url=url,
+            published=post.published,
+            issue_number=detect_issue_number(post.title),
+        )
+    return LinkDoc(
+        id=url,
+        lang="zh",
+        title=post.title,
+        text=_translation_text(t),
+        url=url,
+        published=post.published,
+        stories=t.stories,
+        stated_source=t.source_url,
+        issue_number=t.issue_number,
+        week=_week_of(t.week_start, t.week_end),
+        embedded_en=t.english_text,
+        embedded_links=t.english_links,
+    )
+
+
+_CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LATIN_WORD_RE = re.compile(r"[A-Za-z]+")
+
+
+def _is_english_line(line: str) -> bool:
+    return not _CJK_RE.search(line) and len(_LATIN_WORD_RE.findall(line)) >= 3
+
+
+def split_embedded_english(text: str, *, min_words: int = 150) -> tuple[str, str]:
+    """Split a Chinese text into (Chinese part, embedded English original).
+
+    Lines without CJK characters and with at least three Latin words are English; they count as
+    an embedded original only if they add up to ``min_words`` words (a quoted English sentence
+    or two stays in the Chinese part).
+    """
+    zh_lines: list[str] = []
+    en_lines: list[str] = []
+    for line in text.splitlines():
+        (en_lines if _is_english_line(line) else zh_lines).append(line)
+    en_text = "\n".join(en_lines)
+    if len(_LATIN_WORD_RE.findall(en_text)) < min_words:
+        return text, ""
+    return "\n".join(zh_lines), en_text
+
+
+def _detect_lang(text: str) -> str:
+    """Chinese when CJK characters are a real share of the text (a Chinese character carries
+    about as much as a 3-5 letter word, so 15% of the letter count is already a lot)."""
+    cjk = len(_CJK_RE.findall(text))
+    latin = sum(len(w) for w in _LATIN_WORD_RE.findall(text))
+    return "zh" if cjk >= max(20, 0.15 * latin) else "en"
+
+
+def doc_from_record(record: Mapping[str, Any]) -> LinkDoc:
+    """A "bring your own" document: ``{id, lang?, title?, text, url?, published?}``.
+
+    No structure is assumed: the issue number comes from the title, the week from the text, and
+    a Chinese text's English lines (if there are enough) become its embedded original.
+    """
+    doc_id = record.get("id")
+    text = record.get("text")
+    if not isinstance(doc_id, str | int) or str(doc_id) == "":
+        raise ValueError("missing 'id'")
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("missing or empty 'text'")
+    title = record.get("title") or ""
+    if not isinstance(title, str):
+        raise ValueError("'title' must be a string")
+    lang = record.get("lang") or _detect_lang(title + "\n" + text)
+    lang = str(lang).lower().split("-")[0]
+    if lang not in ("en", "zh"):
+        raise ValueError(f"unsupported lang {record.get('lang')!r} (expected 'en' or 'zh')")
+    url = record.get("url")
+    if url is not None and not isinstance(url, str):
+        raise ValueError("'url' must be a string")
+    published = _parse_published(record.get("published"))
+    text = clean_text(text)
+    embedded = ""
+    if lang == "zh":
+        text, embedded = split_embedded_english(text)
+    return LinkDoc(
+        id=str(doc_id),
+        lang=lang,
+        title=title,
+        text=text,
+        url=canonical_url(url) if url else None,
+        published=published,
+        issue_number=detect_issue_number(title) if title else None,
+        week=detect_week(text),
+        embedded_en=embedded,
+        stated_source=_stated_source_in(text),
+    )
+
+
+_SOURCE_LINE_RE = re.compile(
+    r"(?:内容来源|来源|原文|Source|Original)\s*[:：]\s*(https?://[^\s，。、；)）<>\"']+)",
+    re.IGNORECASE,
+)
+
+
+def _stated_source_in(text: str) -> str | None:
+    m = _SOURCE_LINE_RE.search(text)
+    return m.group(1) if m else None
+
+
+def _parse_published(value: Any) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ValueError("'published' must be an ISO 8601 string")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ValueError(f"bad 'published' {value!r}: {exc}") from None
+    if parsed.tzinfo is None:
+        raise ValueError(f"'published' {value!r} has no UTC offset")
+    return parsed
