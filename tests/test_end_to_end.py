@@ -273,3 +273,32 @@ def test_a_reposted_issue_is_one_group_with_the_newest_version_first(runs: list[
             assert older["duplicate_of"] == post["url"] and newer["duplicate_of"] is None
             issue = docs[TRUTH_ISSUES[post["issue_number"]]["url"]]
             assert issue["group"] == newer["group"] and issue["duplicate_of"] is None
+
+
+def test_postgresql_store_gives_the_same_exports(runs: list[Run], tmp_path: Path) -> None:
+    import os
+    import uuid
+
+    url = os.environ.get("AGGREGATOR_TEST_PG_URL")
+    if not url:
+        pytest.skip("PostgreSQL end-to-end needs AGGREGATOR_TEST_PG_URL (set by .ci/run)")
+    from sqlalchemy import text
+
+    schema = f"agge2e_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        sep = "&" if "?" in url else "?"
+        command = [sys.executable, "-m", "aggregator.cli", "demo", "--quiet", "--out",
+                   str(tmp_path), "--db", f"{url}{sep}options=-csearch_path%3D{schema}"]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+        assert done.returncode == 0, done.stdout + done.stderr
+        for name, rows in runs[1].exports.items():
+            got = [json.loads(line) for line in (tmp_path / "exports" / f"{name}.jsonl")
+                   .read_text(encoding="utf-8").splitlines()]
+            assert got == rows, name
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
