@@ -121,11 +121,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from aggregator.replica import ReplicaServer
 
     out_dir = Path(args.out)
-    with ReplicaServer(snapshot=args.snapshot) as server:
+    server = ReplicaServer()
+    snapshot = args.snapshot or max(entry.snapshot for entry in server.entries)
+    server.set_snapshot(snapshot)
+    with server:
         bases = server.base_urls
         overrides = [f"{key}={bases[source.canonical_base]}" for key, source in SOURCES.items()
                      if source.canonical_base in bases]
-        print(f"Serving the bundled replica (snapshot {args.snapshot}) on loopback:")
+        print(f"Serving the bundled replica (snapshot {snapshot}) on loopback:")
         for canonical, local in bases.items():
             print(f"  {canonical} -> {local}")
         run_args = argparse.Namespace(
@@ -218,8 +221,8 @@ def build_parser() -> argparse.ArgumentParser:
                           description="Start the offline replica of both sites on loopback "
                                       "ports, crawl it with the real spiders, write outputs.")
     _add_store_options(demo, "data/demo")
-    demo.add_argument("--snapshot", type=int, default=2, choices=(1, 2),
-                      help="which replica snapshot to serve (default: 2, the latest)")
+    demo.add_argument("--snapshot", type=int, default=None,
+                      help="which replica snapshot to serve (default: the latest)")
     demo.add_argument("-s", "--set", dest="setting", action="append", default=[],
                       metavar="NAME=VALUE", help="override a Scrapy setting (repeatable)")
     demo.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
@@ -262,6 +265,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("aggregator: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # Output piped into e.g. `head` that stopped reading: not an error worth a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":
