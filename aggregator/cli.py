@@ -83,10 +83,11 @@ def _print_summary(report: CrawlReport, links: LinkReport, linked_total: int,
               f"{s.count('aggregator/posts_new')} new")
         for flagged in s.stats.get("aggregator/flagged_urls", []):
             print(f"    flagged: {flagged}")
-    print(f"  links: {linked_total} mirrors linked in all; this pass {len(links.linked)} made, "
-          f"{len(links.changed)} changed, {len(links.unlinked_mirrors)} mirrors unlinked")
+    print(f"  links: {linked_total} mirror posts linked in all; this pass: "
+          f"{len(links.linked)} made, {len(links.changed)} changed, "
+          f"{len(links.unlinked_mirrors)} left unlinked")
     for url in links.unlinked_mirrors:
-        print(f"    unlinked mirror: {url}")
+        print(f"    unlinked mirror: {url} ({links.reasons.get(url, 'no match')})")
     print("Outputs:")
     for path in outputs:
         print(f"  {path}")
@@ -170,6 +171,8 @@ def cmd_relink(args: argparse.Namespace) -> int:
           f"{len(report.changed)} changed")
     for url, old, new in report.changed:
         print(f"  changed: {url}: {old} -> {new}")
+    for url in report.unlinked_mirrors:
+        print(f"  unlinked mirror: {url} ({report.reasons.get(url, 'no match')})")
     for path in outputs:
         print(f"  wrote {path}")
     return 0

@@ -45,6 +45,7 @@ class LinkReport:
     linked: list[tuple[str, int, str]] = field(default_factory=list)  # url, issue, method
     changed: list[tuple[str, int | None, int | None]] = field(default_factory=list)  # url, old, new
     unlinked_mirrors: list[str] = field(default_factory=list)
+    reasons: dict[str, str] = field(default_factory=dict)  # unlinked mirror url -> why
     not_mirrors: int = 0
     story_pairs: int = 0
 
@@ -180,8 +181,10 @@ def link_posts(store: Store, *, decided: datetime, everything: bool = False,
                           partial(_post_doc, post, stories))
         decision = _decision(link_mirror(feats, index, aliases=aliases, layers=layers), numbers)
         if decision is None:
+            reason = _why_unlinked(post, numbers)
             report.unlinked_mirrors.append(post.url)
-            decision = Decision(None, "none", 0.0, {"reason": _why_unlinked(post, numbers)})
+            report.reasons[post.url] = reason
+            decision = Decision(None, "none", 0.0, {"reason": reason})
         store.set_link(post.id, decision.issue_number, method=decision.method,
                        score=decision.score, evidence=decision.evidence, decided=decided)
         if decision.issue_number is not None:
