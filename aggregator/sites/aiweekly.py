@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -30,6 +30,7 @@ from parsel import Selector, SelectorList
 from aggregator.dates import parse_day, parse_month_day, parse_rfc822, parse_week_range
 from aggregator.items import Entry, Issue, Listing, Story, WatchItem
 from aggregator.normalize import canonical_url, clean_inline, sanitize_html
+from aggregator.sites.text import Link, block_lines
 
 __all__ = [
     "CANONICAL_BASE",
@@ -495,54 +496,23 @@ class _Line:
         return bool(self.href and self.link_text) and len(self.link_text) >= 0.8 * len(self.text)
 
 
-@dataclass
-class _LineBuilder:
-    lines: list[_Line] = field(default_factory=list)
-    parts: list[str] = field(default_factory=list)
-    href: str | None = None
-    link_text: str = ""
-
-    def add(self, text: str | None) -> None:
-        if text:
-            self.parts.append(text)
-
-    def link(self, element: Any) -> None:
-        href = (element.get("href") or "").strip()
-        if href and self.href is None:
-            self.href = href
-            self.link_text = clean_inline("".join(element.itertext()))
-
-    def flush(self) -> None:
-        text = clean_inline("".join(self.parts))
-        self.parts.clear()
-        if not text:
-            return  # keep a pending link: <a><h3>headline</h3></a> puts it before the block
-        self.lines.append(_Line(text, self.href, self.link_text if self.href else ""))
-        self.href, self.link_text = None, ""
-
-
-def _walk(element: Any, out: _LineBuilder) -> None:
-    if not isinstance(element.tag, str) or element.tag in _SKIP_TAGS:
-        return  # comments and processing instructions: no text (their tail is handled)
-    block = element.tag in _BLOCK_TAGS or element.tag == "br"
-    if block:
-        out.flush()
-    if element.tag == "a":
-        out.link(element)
-    out.add(element.text)
-    for child in element:
-        _walk(child, out)
-        out.add(child.tail)
-    if block:
-        out.flush()
-
-
 def _text_lines(sel: Selector) -> list[_Line]:
+    """The page body as lines, each with the first link met since the previous line."""
     body = sel.xpath("//body")
-    out = _LineBuilder()
-    _walk((body[0] if body else sel).root, out)
-    out.flush()
-    return out.lines
+    lines: list[_Line] = []
+    # <a href><h3>headline</h3></a>: the anchor opens before the headline's line starts, so its
+    # link arrives on a textless break; it is held for the next line with text.
+    pending: Link | None = None
+    for line in block_lines(
+        (body[0] if body else sel).root, block_tags=_BLOCK_TAGS, skip_tags=_SKIP_TAGS
+    ):
+        link = pending or (line.links[0] if line.links else None)
+        if not line.text:
+            pending = link
+            continue
+        lines.append(_Line(line.text, link.href, link.text) if link else _Line(line.text))
+        pending = None
+    return lines
 
 
 def _meta(text: str) -> tuple[str, str] | None:

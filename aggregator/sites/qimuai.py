@@ -17,7 +17,6 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 from parsel import Selector
@@ -30,6 +29,7 @@ from aggregator.dates import (
 )
 from aggregator.items import Entry, Listing, Markup, Post, Story, Translation, WatchItem
 from aggregator.normalize import canonical_url, clean_inline, clean_text, sanitize_html
+from aggregator.sites.text import block_lines
 
 SITE_KEY = "qimuai"
 CANONICAL_BASE = "https://news.qimuai.cn"
@@ -98,69 +98,17 @@ class _Line:
         return f"- {self.text}" if self.item else self.text
 
 
-@dataclass
-class _LineBuilder:
-    lines: list[_Line] = field(default_factory=list)
-    parts: list[str] = field(default_factory=list)
-    links: list[str] = field(default_factory=list)
-    item_depth: int = 0
-
-    def add(self, text: str | None) -> None:
-        if text:
-            self.parts.append(text)
-
-    def flush(self) -> None:
-        raw = "".join(self.parts)
-        links = tuple(self.links)
-        self.parts.clear()
-        self.links.clear()
-        # Most flushes see only the newlines between block tags; skip the cleanup for those.
-        text = clean_inline(raw) if raw and not raw.isspace() else ""
+def _lines_of(node: Selector) -> list[_Line]:
+    """The article body as lines, each with every link opened in it."""
+    lines: list[_Line] = []
+    for text, links, item in block_lines(node.root, block_tags=_BLOCK_TAGS, skip_tags=_SKIP_TAGS):
         if not text:
-            return
-        item = self.item_depth > 0
+            continue  # links with no text of their own are not kept for the next line
         # Plain-text bullets ("- foo", as in <br>-separated posts) count as list items too.
         if not item and _BULLET_RE.match(text) and not _ARROW_RE.match(text):
             text, item = _BULLET_RE.sub("", text, count=1), True
-        self.lines.append(_Line(text, item, links))
-
-
-def _walk(element: Any, out: _LineBuilder) -> None:
-    if not isinstance(element.tag, str):
-        return  # comments and processing instructions: no text (the caller adds their tail)
-    tag = element.tag.lower()
-    if tag in _SKIP_TAGS:
-        return
-    block = tag in _BLOCK_TAGS
-    if block:
-        out.flush()
-    if tag == "li":
-        out.item_depth += 1
-    if tag == "br":
-        out.flush()
-    if tag == "a":
-        href = (element.get("href") or "").strip()
-        if href:
-            out.links.append(href)
-    out.add(element.text)
-    for child in element:
-        _walk(child, out)
-        out.add(child.tail)
-    if block:
-        out.flush()
-    if tag == "li":
-        out.item_depth -= 1
-
-
-def _lines_of(node: Selector) -> list[_Line]:
-    out = _LineBuilder()
-    root = node.root
-    out.add(root.text)
-    for child in root:
-        _walk(child, out)
-        out.add(child.tail)
-    out.flush()
-    return out.lines
+        lines.append(_Line(text, item, tuple(link.href for link in links) if links else ()))
+    return lines
 
 
 def _render(lines: Sequence[_Line]) -> str:
