@@ -265,7 +265,7 @@ def test_published_falls_back_to_visible_local_time() -> None:
         ("https://news.qimuai.cn/?author=1", None, False, False),
         ("https://news.qimuai.cn/rss.php", None, False, False),
         ("https://news.qimuai.cn/admin/", None, False, False),
-        ("http://127.0.0.1:8081/?post=3776", 3776, True, False),
+        ("http://127.0.0.1:8081/?post=3776", 3776, False, False),  # not a canonical URL
         ("https://aiweekly.co/?post=3776", 3776, False, False),
         ("https://aiweekly.co/issues/481", None, False, False),
     ],

@@ -36,8 +36,6 @@ CANONICAL_BASE = "https://news.qimuai.cn"
 TIMEZONE = "Asia/Shanghai"
 
 _SITE_HOSTS = frozenset({"news.qimuai.cn"})
-# The offline replica is served from loopback ports; navigation must work there too.
-_LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 _LISTING_PATHS = frozenset({"/", "/index.php"})
 
 # ---------------------------------------------------------------------------------------------
@@ -120,7 +118,8 @@ def _render(lines: Sequence[_Line]) -> str:
 # ---------------------------------------------------------------------------------------------
 def _is_site_host(url: str) -> bool:
     host = (urlsplit(url.strip()).hostname or "").lower()
-    return host in _SITE_HOSTS or host in _LOOPBACK_HOSTS
+    # Page objects only ever see canonical URLs: the download layer maps fetch bases back.
+    return host in _SITE_HOSTS
 
 
 def _query(url: str) -> dict[str, list[str]]:
