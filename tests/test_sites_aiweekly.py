@@ -12,6 +12,7 @@ yield the same issue through the text-structure fallback.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -506,3 +507,18 @@ def test_issue_parse_is_fast() -> None:
     for _ in range(20):
         aiweekly.parse_issue_page(url, html)
     assert (time.perf_counter() - started) / 20 < 0.1
+
+
+def test_archive_without_known_markup_still_lists_issues_and_next_page() -> None:
+    """A redesign: no "Issue #N:" anchor text, no rel=next, other classes."""
+    raw = (FIXTURES / "archive_s1.html").read_text(encoding="utf-8")
+    html = re.sub(r'>Issue #\d+: ', ">", raw)
+    html = html.replace('rel="next" ', "").replace('<link rel="next" href="/issues?page=2">', "")
+    html = html.replace('class="issue-entry"', 'class="row"')
+    listing = aiweekly.parse_archive_page("https://aiweekly.co/issues", html)
+    assert "rel=" not in html.split("<main", 1)[1].split("</main>")[0]
+    assert len(listing.entries) == 10
+    assert listing.entries[-1].url == "https://aiweekly.co/issues/494"
+    assert listing.entries[-1].number == 494 and listing.entries[0].number is None
+    assert listing.entries[0].title is not None and listing.entries[0].title.startswith("iPhone")
+    assert listing.next_url == "https://aiweekly.co/issues?page=2"

@@ -411,3 +411,16 @@ def test_replica_listing_against_truth(entry: dict[str, Any]) -> None:
     dates = [item.published for item in listing.entries if item.published]
     assert dates == sorted(dates, reverse=True), "listings are newest first"
     assert listing.next_url is None or listing.next_url in KNOWN_URLS
+
+
+def test_listing_of_another_template_still_lists_posts_and_next_page() -> None:
+    """No ``a.loglist-title``, no "Next Page"/&raquo; link: post links and page N+1 remain."""
+    raw = (FIXTURES / "sort-3.html").read_text(encoding="utf-8")
+    expected = qimuai.parse_listing("https://news.qimuai.cn/?sort=3", raw)
+    html = raw.replace('class="loglist-title"', 'class="title"')
+    html = re.sub(r'<a [^>]*title="Next Page">&raquo;</a>', "", html)
+    html = html.replace('class="pagination bottom-5"', 'class="pages"')
+    listing = qimuai.parse_listing("https://news.qimuai.cn/?sort=3", html)
+    assert {e.url for e in expected.entries} <= {e.url for e in listing.entries}
+    assert all(qimuai.is_post_url(e.url) and "#" not in e.url for e in listing.entries)
+    assert listing.next_url == expected.next_url == "https://news.qimuai.cn/?page=2&sort=3"

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 from lxml import etree
 from parsel import Selector, SelectorList
@@ -54,6 +54,7 @@ class PageParseError(ValueError):
 Nodes = Selector | SelectorList[Selector]
 
 _ISSUE_PATH_RE = re.compile(r"^/issues/(\d+)/?$")
+_ISSUE_PAGE_PATH_RE = re.compile(r"^/issues/[^/]+/?$")  # numeric or slug issue page
 _ISSUE_NUMBER_RE = re.compile(r"\bIssue\s*#\s*(\d+)\b", re.IGNORECASE)
 # <title>/og:title: "Issue #481: <title> - AI Weekly".
 _HEAD_TITLE_RE = re.compile(
@@ -778,37 +779,57 @@ def parse_archive_page(url: str, html: str) -> Listing:
         elif seen.week_start is None and entry.week_start is not None:
             # The home page links the latest issue twice; only the list entry has its range.
             entries[entry.url] = entry
-    return Listing(url=canonical_url(url), entries=tuple(entries.values()), next_url=_next_url(sel))
+    return Listing(url=canonical_url(url), entries=tuple(entries.values()),
+                   next_url=_next_url(sel, url))
 
 
 parse_home_page = parse_archive_page
 
 
 def _archive_entry(anchor: Selector) -> Entry | None:
-    text = _text(anchor)
-    match = _ENTRY_TEXT_RE.match(text)
-    href = anchor.attrib.get("href", "")
-    if match is None or not href.strip():
+    href = anchor.attrib.get("href", "").strip()
+    if not href:
         return None
     url = _site_url(href)
-    if not urlsplit(url).path.startswith("/issues/"):
+    parts = urlsplit(url)
+    if urlsplit(CANONICAL_BASE).netloc != parts.netloc or not _ISSUE_PAGE_PATH_RE.match(
+            parts.path):
         return None
+    text = _text(anchor)
+    match = _ENTRY_TEXT_RE.match(text)
+    # An archive that shows bare titles ("Musk Wants Altman Fired, …") still links issues:
+    # keep the link; the number then comes from a numeric URL or, later, from the page.
+    number = int(match.group("number")) if match else issue_number_from_url(url)
+    title = clean_inline(match.group("title")) if match else (text or None)
     # The range sits next to the link ("<a>Issue #N: …</a> <span>April 3 – 9, 2026</span>").
     around = _text(anchor.xpath("..")).replace(text, " ", 1)
     week = parse_week_range(around)
     return Entry(
         url=url,
-        number=int(match.group("number")),
-        title=clean_inline(match.group("title")),
+        number=number,
+        title=title,
         week_start=week[0] if week else None,
         week_end=week[1] if week else None,
     )
 
 
-def _next_url(sel: Selector) -> str | None:
+def _next_url(sel: Selector, url: str) -> str | None:
     rel_next = "contains(concat(' ', normalize-space(@rel), ' '), ' next ')"
     href = _attr(sel, f"//link[{rel_next}]/@href") or _attr(sel, f"//a[{rel_next}]/@href")
-    return _site_url(href) if href else None
+    if href:
+        return _site_url(href)
+    # No rel=next (a redesign, a theme change): the archive link to page N+1 is the next page.
+    wanted = _page_number(url) + 1
+    for candidate in sel.xpath("//a/@href").getall():
+        target = _site_url(candidate)
+        if urlsplit(target).path == "/issues" and _page_number(target) == wanted:
+            return target
+    return None
+
+
+def _page_number(url: str) -> int:
+    values = parse_qs(urlsplit(url).query).get("page", ["1"])
+    return int(values[0]) if values[0].isdigit() else 1
 
 
 # ---------------------------------------------------------------------------------------------

@@ -587,7 +587,7 @@ def parse_listing(url: str, html: str) -> Listing:
     sel = Selector(text=html)
     entries: list[Entry] = []
     seen: set[str] = set()
-    for link in sel.css("a.loglist-title"):
+    for link in sel.css("a.loglist-title") or _post_links(sel, url):
         href = link.attrib.get("href")
         if not href:
             continue
@@ -608,7 +608,37 @@ def parse_listing(url: str, html: str) -> Listing:
     return Listing(url=canonical_url(url), entries=tuple(entries), next_url=_next_url(sel, url))
 
 
+def _post_links(sel: Selector, url: str) -> list[Selector]:
+    """Every link to a post of this site: EMLOG's default template marks post titles
+    (``a.loglist-title``); another template may not. Sidebar repeats are harmless (the spider
+    fetches a URL once); comment anchors (``#comment``) are not posts."""
+    links = []
+    for anchor in sel.xpath("//a[@href]"):
+        href = anchor.attrib["href"]
+        target = _absolute(url, href)
+        if "#" not in href and _is_site_host(target) and post_id_from_url(target) is not None:
+            links.append(anchor)
+    return links
+
+
 def _next_url(sel: Selector, url: str) -> str | None:
+    found = _marked_next_url(sel, url)
+    if found is not None:
+        return found
+    # No marked "next" link (another template): the link to page N+1 of the same listing.
+    here = _query(url)
+    page = (here.get("page") or ["1"])[0]
+    wanted = str(int(page) + 1 if page.isdigit() else 2)
+    for href in sel.xpath("//a/@href").getall():
+        target = _absolute(url, href)
+        query = _query(target)
+        if (_is_site_host(target) and query.get("page") == [wanted]
+                and query.get("sort") == here.get("sort")):
+            return target
+    return None
+
+
+def _marked_next_url(sel: Selector, url: str) -> str | None:
     for link in sel.css(".pagination a, .page-navigator a, nav a"):
         text = clean_inline(" ".join(link.css("::text").getall()))
         if (
