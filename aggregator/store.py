@@ -236,10 +236,6 @@ def _story_rows(stories: Sequence[Story], lang: str) -> list[StoryRow]:
     ]
 
 
-def default_db_url(data_dir: Path) -> str:
-    return f"sqlite:///{data_dir / 'aggregator.db'}"
-
-
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -318,13 +314,6 @@ class Store:
             row.body = zlib.compress(body) if body is not None else None
             row.last_changed = fetched
             return "updated"
-
-    def pages(self, source: str | None = None) -> list[PageRow]:
-        with self.session() as s:
-            query = select(PageRow).order_by(PageRow.url)
-            if source is not None:
-                query = query.where(PageRow.source == source)
-            return list(s.scalars(query))
 
     # -- issues ------------------------------------------------------------------------------
 
