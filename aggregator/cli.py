@@ -122,14 +122,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from aggregator.replica import ReplicaServer
 
     out_dir = Path(args.out)
-    server = ReplicaServer()
+    server = ReplicaServer(root=Path(args.replica)) if args.replica else ReplicaServer()
     snapshot = args.snapshot or max(entry.snapshot for entry in server.entries)
     server.set_snapshot(snapshot)
     with server:
         bases = server.base_urls
         overrides = [f"{key}={bases[source.canonical_base]}" for key, source in SOURCES.items()
                      if source.canonical_base in bases]
-        print(f"Serving the bundled replica (snapshot {snapshot}) on loopback:")
+        print(f"Serving the replica at {server.root} (snapshot {snapshot}) on loopback:")
         for canonical, local in bases.items():
             print(f"  {canonical} -> {local}")
         run_args = argparse.Namespace(
@@ -226,6 +226,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_store_options(demo, "data/demo")
     demo.add_argument("--snapshot", type=int, default=None,
                       help="which replica snapshot to serve (default: the latest)")
+    demo.add_argument("--replica", metavar="DIR",
+                      help="serve another replica (a folder with manifest.json and sites/) "
+                           "instead of the bundled data/replica")
     demo.add_argument("-s", "--set", dest="setting", action="append", default=[],
                       metavar="NAME=VALUE", help="override a Scrapy setting (repeatable)")
     demo.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
