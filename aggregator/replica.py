@@ -126,8 +126,8 @@ def load_manifest(root: Path) -> list[ManifestEntry]:
     manifest_path = root / MANIFEST_NAME
     if not manifest_path.is_file():
         raise FileNotFoundError(
-            f"replica manifest not found: {manifest_path} "
-            f"(expected the bundled replica at {DEFAULT_ROOT}; pass root=/--root to override)"
+            f"replica manifest not found: {manifest_path} (a replica is a folder with "
+            f"manifest.json and sites/, like the bundled {DEFAULT_ROOT})"
         )
     try:
         raw = json.loads(manifest_path.read_text(encoding="utf-8"))
