@@ -167,8 +167,7 @@ def _entries(spec: FeedSpec, catalog: list[IssueView]) -> list[Entry]:
     return sorted(entries, key=lambda e: (e.published, e.id), reverse=True)
 
 
-def build_feed(spec: FeedSpec, catalog: list[IssueView]) -> FeedGenerator:
-    entries = _entries(spec, catalog)
+def build_feed(spec: FeedSpec, entries: list[Entry]) -> FeedGenerator:
     fg = FeedGenerator()
     fg.id(f"{FEED_ID_BASE}feed:{spec.name}")
     fg.title(spec.title)
@@ -199,8 +198,9 @@ def write_feeds(catalog: list[IssueView], out_dir: Path) -> list[Path]:
     feeds_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for spec in FEEDS:
-        fg = build_feed(spec, catalog)
-        atom = _complete_atom_links(fg.atom_str(pretty=True), _entries(spec, catalog))
+        entries = _entries(spec, catalog)
+        fg = build_feed(spec, entries)
+        atom = _complete_atom_links(fg.atom_str(pretty=True), entries)
         for kind, data in (("atom", atom), ("rss", fg.rss_str(pretty=True))):
             path = feeds_dir / f"{spec.name}.{kind}.xml"
             _write_atomically(path, data)
@@ -222,10 +222,13 @@ def _complete_atom_links(atom: bytes, entries: list[Entry]) -> bytes:
         entry = by_id.get(element.findtext(f"{_ATOM}id") or "")
         if entry is None:
             continue
-        for link in element.findall(f"{_ATOM}link"):
+        links = element.findall(f"{_ATOM}link")
+        for link in links:
             link.set("rel", "alternate")
             link.set("type", "text/html")
-            anchor = link
+        if not links:
+            continue
+        anchor = links[-1]
         for href, lang, title in entry.alternates:
             related = etree.Element(f"{_ATOM}link", href=href, rel="related", type="text/html",
                                     hreflang=lang, title=title)
