@@ -61,28 +61,20 @@ def _newest_first(mirror: MirrorView) -> tuple[datetime, str]:
 def build_catalog(store: Store) -> list[IssueView]:
     """Every issue known from either language, newest first (by number, then date)."""
     links = store.links()
-    stories = store.all_stories()
-    en_stories: dict[int, list[StoryRow]] = {}
-    post_stories: dict[int, list[StoryRow]] = {}
-    for story in stories:
-        if story.issue_number is not None:
-            en_stories.setdefault(story.issue_number, []).append(story)
-        elif story.post_row is not None:
-            post_stories.setdefault(story.post_row, []).append(story)
+    en_stories, post_stories = store.stories_by_owner()
     views: dict[str, IssueView] = {}
     for issue in store.issues():
         views[f"issue:{issue.number}"] = IssueView(
             key=f"issue:{issue.number}",
             number=issue.number,
             english=issue,
-            english_stories=sorted(en_stories.get(issue.number, []), key=lambda s: s.position),
+            english_stories=en_stories.get(issue.number, []),
         )
     english_keys = set(views)
     for post in store.posts():
         if not post.is_mirror:
             continue
-        mirror = MirrorView(post, links.get(post.id),
-                            sorted(post_stories.get(post.id, []), key=lambda s: s.position))
+        mirror = MirrorView(post, links.get(post.id), post_stories.get(post.id, []))
         number = mirror.issue_number
         if number is None and f"issue:{post.stated_issue_number}" not in english_keys:
             # An unlinked mirror of an issue never crawled groups with other mirrors of it;

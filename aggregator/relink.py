@@ -104,19 +104,6 @@ def _post_doc(row: PostRow, stories: Sequence[StoryRow]) -> LinkDoc:
     return doc_from_post(post_item(row, stories))
 
 
-def _stories_by_owner(store: Store) -> tuple[dict[int, list[StoryRow]], dict[int, list[StoryRow]]]:
-    by_issue: dict[int, list[StoryRow]] = {}
-    by_post: dict[int, list[StoryRow]] = {}
-    for story in store.all_stories():
-        if story.issue_number is not None:
-            by_issue.setdefault(story.issue_number, []).append(story)
-        elif story.post_row is not None:
-            by_post.setdefault(story.post_row, []).append(story)
-    for group in (*by_issue.values(), *by_post.values()):
-        group.sort(key=lambda s: s.position)
-    return by_issue, by_post
-
-
 class FeatureCache:
     """Linking features by document: loaded from the store, computed only when missing or
     stale (the document changed, or the feature version did), and then written back."""
@@ -158,7 +145,7 @@ def link_posts(store: Store, *, decided: datetime, everything: bool = False,
     the stories of every linked mirror with its issue's."""
     cache = FeatureCache(store)
     report = LinkReport()
-    by_issue, by_post = _stories_by_owner(store)
+    by_issue, by_post = store.stories_by_owner()
     index = IssueIndex()
     numbers: dict[str, int] = {}
     for issue in store.issues():

@@ -381,9 +381,17 @@ class Store:
                 query = query.where(StoryRow.post_row == post_row)
             return list(s.scalars(query))
 
-    def all_stories(self) -> list[StoryRow]:
+    def stories_by_owner(self) -> tuple[dict[int, list[StoryRow]], dict[int, list[StoryRow]]]:
+        """({issue number: English stories}, {post row id: translated stories}), in order."""
+        by_issue: dict[int, list[StoryRow]] = {}
+        by_post: dict[int, list[StoryRow]] = {}
         with self.session() as s:
-            return list(s.scalars(select(StoryRow).order_by(StoryRow.id)))
+            for story in s.scalars(select(StoryRow).order_by(StoryRow.position, StoryRow.id)):
+                if story.issue_number is not None:
+                    by_issue.setdefault(story.issue_number, []).append(story)
+                elif story.post_row is not None:
+                    by_post.setdefault(story.post_row, []).append(story)
+        return by_issue, by_post
 
     # -- posts -------------------------------------------------------------------------------
 

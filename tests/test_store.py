@@ -69,7 +69,8 @@ def test_edited_issue_updates_rows_and_updated_stamp(store: Store) -> None:
     row = store.issue(481)
     assert row is not None and row.updated == later and row.first_seen == T0
     assert store.stories(issue_number=481)[0].headline.endswith("(Updated)")
-    assert len(store.all_stories()) == 2
+    by_issue, by_post = store.stories_by_owner()
+    assert [s.position for s in by_issue[481]] == [1, 2] and by_post == {}
 
 
 def test_datetimes_come_back_aware(store: Store) -> None:
