@@ -43,9 +43,12 @@ _ORDINAL = r"(?:st|nd|rd|th)?"
 # A day number not glued to more digits (so "2026" never reads as day 20).
 _DAY = r"\d{1,2}(?!\d)"
 _YEAR = r"\d{4}(?!\d)"
-# Range separators: hyphens and dashes of every width, tildes, English and Chinese words.
+# Range separators: hyphens and dashes of every width, tildes, English and Chinese words. A
+# Chinese input method types the fullwidth hyphen-minus "－" (U+FF0D); the minus sign, small
+# and swung dashes turn up in pasted text.
 _SEP = (
-    r"(?:[-\u2010\u2011\u2012\u2013\u2014\u2015~\uff5e\u301c\u81f3\u5230]"
+    r"(?:[-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\uff0d\ufe58\ufe63\u2053~\uff5e\u301c"
+    r"\u81f3\u5230]"
     r"|to|through|thru|until|till)"
 )
 

@@ -105,6 +105,20 @@ def test_parse_week_range_rejects_garbage(text: str) -> None:
     assert parse_week_range(text) is None
 
 
+@pytest.mark.parametrize(
+    "sep", ["\uff0d", "\u2212", "\ufe63", "\ufe58", "\u2053"], ids=["fullwidth-hyphen-minus",
+                                                                 "minus", "small-hyphen-minus",
+                                                                 "small-em-dash", "swung-dash"]
+)
+def test_parse_week_range_accepts_input_method_dashes(sep: str) -> None:
+    """A Chinese input method types "－" (U+FF0D) for a dash; pasted text brings "−", "﹣"."""
+    new_year = (D(2026, 12, 29), D(2027, 1, 4))
+    assert parse_week_range(f"（本期周期：2026年12月29日{sep}2027年1月4日）") == new_year
+    assert parse_week_range(f"2026年12月29日 {sep} 1月4日") == new_year
+    assert parse_week_range(f"2027年5月25日{sep}31日") == (D(2027, 5, 25), D(2027, 5, 31))
+    assert parse_week_range(f"December 29, 2026 {sep} January 4, 2027") == new_year
+
+
 def test_parse_week_range_picks_the_first_range() -> None:
     text = "2026年4月3日-9日 and later April 10 – 16, 2026"
     assert parse_week_range(text) == APR_3_9

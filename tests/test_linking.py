@@ -163,6 +163,12 @@ def tiny_index() -> IssueIndex:
             "https://aiweekly.co/issues/openai-pushes-its-ipo",
             "url",
         ),
+        # A "www." host names the same site.
+        (
+            "https://www.aiweekly.co/issues/openai-pushes-its-ipo",
+            "https://aiweekly.co/issues/openai-pushes-its-ipo",
+            "url",
+        ),
         # The numeric URL of a slug-era issue, known as one of the issue's URLs.
         (
             "https://aiweekly.co/issues/500",

@@ -206,6 +206,63 @@ def test_markup_variants_parse_the_same(
     assert problems == [], "\n".join(problems)
 
 
+@pytest.mark.parametrize(
+    "title",
+    ["AI周刊第481期｜", "AI周刊第481期 | ", "AI周刊第481期丨", "AI周刊第481期 - ",
+     "AI周刊第481期 — "],
+)
+def test_title_with_a_bar_or_dash_after_the_issue_number(title: str) -> None:
+    """"AI周刊第481期｜<title>": the separator is not part of the Chinese title."""
+    mirror = mirror_of(_reparse(lambda c: c, title=title))
+    assert (mirror.issue_number, mirror.title) == (481, TITLE_481)
+
+
+def test_listing_reads_the_number_of_a_title_with_a_bar() -> None:
+    assert qimuai._issue_number("AI周刊第1187期｜陪审团折中裁决") == 1187
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("· 2026年4月7日 ·", "2026-04-07"),  # a translator wrote the year
+        ("· 4月7号 ·", "2026-04-07"),
+    ],
+)
+def test_story_dates_with_a_year_or_hao(written: str, expected: str) -> None:
+    """Story lines dated "2026年4月7日" or "4月7号" are still story lines."""
+    before = mirror_of(post_fixture("post-3776"))
+    post = _reparse(lambda c: c.replace("· 4月7日 ·", written))
+    after = mirror_of(post)
+    assert len(after.stories) == len(before.stories)
+    assert [s.date for s in after.stories] == [s.date for s in before.stories]
+    assert [s.headline for s in after.stories] == [s.headline for s in before.stories]
+    assert expected in {s.date.isoformat() for s in after.stories if s.date}
+
+
+def test_english_story_dates_with_a_year() -> None:
+    line = qimuai._Line("Anthropic Hits $30B Run Rate · Jan 2, 2027 · Bloomberg")
+    assert qimuai._is_story_line(line)
+
+
+@pytest.mark.parametrize(
+    ("source_html", "expected"),
+    [
+        ("<p>内容来源：aiweekly.co/issues/481</p>", "https://aiweekly.co/issues/481"),
+        ("<p>内容来源: www.aiweekly.co/issues/481 (英文原版)</p>",
+         "https://www.aiweekly.co/issues/481"),
+        ("<p>内容来源:</p><p>aiweekly.co/issues/481</p>", "https://aiweekly.co/issues/481"),
+        ('<p>内容来源:<a href="https://aiweekly.co/issues/481">AI Weekly 原文</a></p>',
+         "https://aiweekly.co/issues/481"),
+    ],
+    ids=["no-scheme", "no-scheme-www-with-remark", "no-scheme-next-line", "link-with-text"],
+)
+def test_source_url_written_without_scheme_or_as_a_named_link(
+    source_html: str, expected: str
+) -> None:
+    post = _reparse(lambda c: re.sub(r"^<p>内容来源:.*?</p>", source_html, c, count=1))
+    assert mirror_of(post).source_url == expected
+
+
 def test_other_template_falls_back_to_text_structure() -> None:
     url, html = fixture_text("post-3776")
     post = qimuai.parse_post(url, html.replace('id="articleContent"', 'id="logcontent"', 1))

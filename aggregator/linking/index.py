@@ -108,11 +108,13 @@ class IssueIndex:
 
     def resolve_url(self, url: str, aliases: Aliases | None = None) -> tuple[str, str] | None:
         """(doc id, how) for a stated URL: directly, through the alias map, or by number."""
-        canon = canonical_url(url)
-        if canon in self._urls:
-            return self._urls[canon], "url"
-        if canon in self._features:
-            return canon, "url"
+        # A stated "www." host names the same site (www.aiweekly.co = aiweekly.co).
+        canon = _without_www(canonical_url(url))
+        for form in (canon, _with_www(canon)):
+            if form in self._urls:
+                return self._urls[form], "url"
+            if form in self._features:
+                return form, "url"
         if aliases:
             target = aliases.get(canon, aliases.get(url))
             hit = self._resolve_alias(target) if target is not None else None
@@ -121,7 +123,7 @@ class IssueIndex:
         m = _NUMERIC_ISSUE_PATH.search(canon)
         if m and int(m.group(1)) in self._numbers:
             hit = self._numbers[int(m.group(1))]
-            hosts = {canonical_url(u).split("/")[2] for u in self.get(hit).urls}
+            hosts = {_without_www(canonical_url(u)).split("/")[2] for u in self.get(hit).urls}
             if canon.split("/")[2] in hosts:
                 return hit, "issue-number"
         return None
@@ -205,3 +207,13 @@ def link_mirror(
     if not rest:
         return None
     return index.decide(features, layers=rest, kinds=kinds)
+
+
+def _without_www(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    return f"{scheme}{sep}{rest[4:]}" if sep and rest.startswith("www.") else url
+
+
+def _with_www(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    return f"{scheme}{sep}www.{rest}" if sep and not rest.startswith("www.") else url

@@ -42,7 +42,12 @@ _LISTING_PATHS = frozenset({"/", "/index.php"})
 # Text patterns. Colons may be ASCII or fullwidth and editors add stray spaces around them.
 # ---------------------------------------------------------------------------------------------
 _C = r"\s*[:：]\s*"
-_TITLE_RE = re.compile(r"^\s*AI\s*周刊\s*(?:第\s*(\d+)\s*期)?\s*[:：]?\s*(.*)$", re.S)
+# Between the column name and the issue title: a colon, or a bar or dash ("AI周刊第1187期｜…").
+_TITLE_SEP = r"[:：|｜丨\-–—]"
+_TITLE_RE = re.compile(
+    rf"^\s*AI\s*周刊\s*(?:第\s*(\d+)\s*期)?\s*(?:{_TITLE_SEP}\s*)?(.*)$", re.S
+)
+_COLUMN_TITLE_RE = re.compile(rf"^\s*AI\s*周刊\s*{_TITLE_SEP}")
 _SOURCE_RE = re.compile(rf"^内容来源{_C}(.*)$")
 _SUMMARY_RE = re.compile(r"^内容总结\s*(?:[:：]\s*(.*))?$")
 _TRANSLATION_RE = re.compile(r"^(?:中文翻译|全文翻译)\s*(?:[:：]\s*(.*))?$")
@@ -60,12 +65,19 @@ _RANGE_LINE_RE = re.compile(
 # Story and watch lines are "a · b · c"; a bare "·" (no spaces) is part of transliterated names
 # such as 达里奥·阿莫迪, so only a spaced dot separates fields.
 _FIELD_SEP_RE = re.compile(r"\s+[·•]\s+")
-_ZH_MONTH_DAY_RE = re.compile(r"^\d{1,2}\s*月\s*\d{1,2}\s*日$")
-_EN_MONTH_DAY_RE = re.compile(r"^[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:st|nd|rd|th)?$")
+# A story's date field: "4月7日" / "4月7号" / "2027年1月2日"; "Apr 7" / "Jan 2, 2027".
+_ZH_MONTH_DAY_RE = re.compile(r"^(?:\d{4}\s*年\s*)?\d{1,2}\s*月\s*\d{1,2}\s*[日号]$")
+_EN_MONTH_DAY_RE = re.compile(
+    r"^[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:st|nd|rd|th)?(?:,?\s+\d{4})?$"
+)
 _ARROW_RE = re.compile(r"^(?:→|->|➔|⟶)\s*")
 _BULLET_RE = re.compile(r"^[-•*·]\s+")
 _FULLWIDTH_PUNCTUATION = str.maketrans("，：；！？（）", ",:;!?()")
 _URL_RE = re.compile(r"https?://[^\s<>()（）\"']+")
+# A URL typed without its scheme ("aiweekly.co/issues/1185"): a dotted host and a path.
+_BARE_URL_RE = re.compile(
+    r"(?<![\w@/.-])(?:[a-z0-9-]+\.)+[a-z]{2,}/[^\s<>()（）\"']*", re.IGNORECASE
+)
 _DATETIME_TEXT_RE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}\s+\d{1,2}:\d{2}")
 _SITE_NAME_SUFFIX_RE = re.compile(r"\s+-\s+启幕AI资讯\s*$")
 
@@ -302,7 +314,7 @@ def _parse_mirror(
     match = _TITLE_RE.match(title)
     title_number = int(match.group(1)) if match and match.group(1) else None
     # "AI周刊:<title>" without a number still names the column; a bare "AI周刊" word does not.
-    titled = bool(match and (match.group(1) or re.match(r"^\s*AI\s*周刊\s*[:：]", title)))
+    titled = bool(match and (match.group(1) or _COLUMN_TITLE_RE.match(title)))
     zh_title = _house_punctuation(match.group(2) if match and titled else title)
     regions = _regions(lines)
 
@@ -352,17 +364,28 @@ def _source_url(lines: Sequence[_Line], regions: _Regions) -> str | None:
     line = lines[regions.source]
     match = _SOURCE_RE.match(line.text)
     written = match.group(1).strip() if match else ""
-    if written:
-        # Keep the URL as the editor wrote it (no canonicalizing), minus any trailing remark.
-        url = _URL_RE.search(written)
-        return url.group(0) if url else written
-    if line.links:
+    # Keep the URL as the editor wrote it (no canonicalizing), minus any trailing remark.
+    url = _URL_RE.search(written)
+    if url:
+        return url.group(0)
+    if line.links:  # "内容来源:<a href=…>AI Weekly</a>": the link, not its text
         return line.links[0]
+    if written:
+        return _bare_url(written) or written
     # "内容来源:" alone, with the URL on the next line.
     following = lines[regions.source + 1] if regions.source + 1 < len(lines) else None
-    if following is not None and following.text.startswith(("http://", "https://")):
-        return following.text
+    if following is not None:
+        url = _URL_RE.match(following.text)
+        if url:
+            return url.group(0)
+        return _bare_url(following.text) if _BARE_URL_RE.match(following.text) else None
     return None
+
+
+def _bare_url(text: str) -> str | None:
+    """``https://`` + a URL typed without its scheme ("aiweekly.co/issues/1185")."""
+    found = _BARE_URL_RE.search(text)
+    return f"https://{found.group(0)}" if found else None
 
 
 def _summary_part(lines: Sequence[_Line], regions: _Regions) -> tuple[list[_Line], str | None]:
