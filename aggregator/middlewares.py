@@ -18,11 +18,13 @@ from scrapy.responsetypes import responsetypes
 
 from aggregator.crawl_store import store_for
 from aggregator.sources import SOURCES, base_url_map, parse_base_urls
+from aggregator.store import StoredPage
 
 logger = logging.getLogger(__name__)
 
 _CANONICAL_META = "aggregator_canonical_url"
 _REDIRECTS_META = "aggregator_redirected_from"
+_STORED_META = "aggregator_stored_page"
 
 
 def header(response: Response, name: str) -> str | None:
@@ -113,13 +115,13 @@ class ConditionalGetMiddleware:
         return "other"
 
     def process_request(self, request: Request) -> None:
-        if not self.enabled or request.meta.get("aggregator_unconditional"):
-            return
-        if request.url.endswith("/robots.txt"):
+        if not self.enabled or request.url.endswith("/robots.txt"):
             return
         stored = store_for(self.crawler).stored_page(canonical_request_url(request))
         if stored is None or stored.status != 200 or stored.body is None:
             return
+        # Kept with the request (meta survives the base-URL remapping) for the 304 answer.
+        request.meta[_STORED_META] = stored
         if stored.etag:
             request.headers.setdefault(b"If-None-Match", stored.etag.encode("latin-1"))
         if stored.last_modified:
@@ -134,14 +136,10 @@ class ConditionalGetMiddleware:
         store = store_for(self.crawler)
         now = datetime.now(UTC)
         if response.status == 304 and self.enabled:
-            stored = store.stored_page(url)
+            stored: StoredPage | None = request.meta.get(_STORED_META)
             if stored is not None and stored.body is not None:
                 self._inc("aggregator/pages_not_modified")
-                store.record_page(
-                    url=url, source=self._source_of(url), status=200, body=stored.body,
-                    content_type=stored.content_type, etag=stored.etag,
-                    last_modified=stored.last_modified, fetched=now,
-                )
+                store.touch_page(url, fetched=now)
                 headers: dict[bytes, bytes] = {}
                 if stored.content_type:
                     headers[b"Content-Type"] = stored.content_type.encode("latin-1")
@@ -150,7 +148,7 @@ class ConditionalGetMiddleware:
                 cls = responsetypes.from_args(headers=headers, url=url, body=stored.body)
                 return cls(url=url, status=200, headers=headers, body=stored.body,
                            flags=["cached"], request=request)
-            logger.warning("304 for %s but no stored body; refetching", url)
+            logger.warning("304 for %s, which was requested without validators", url)
             return response
         if 300 <= response.status < 400:
             return response  # the redirect middleware follows it; the target is recorded

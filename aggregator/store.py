@@ -315,6 +315,13 @@ class Store:
             row.last_changed = fetched
             return "updated"
 
+    def touch_page(self, url: str, *, fetched: datetime) -> None:
+        """A revalidation (304) found the page unchanged: only ``last_fetched`` moves."""
+        with self.session() as s:
+            row = s.scalars(select(PageRow).where(PageRow.url == url)).first()
+            if row is not None:
+                row.last_fetched = fetched
+
     # -- issues ------------------------------------------------------------------------------
 
     def upsert_issue(self, issue: Issue, *, seen: datetime, updated: datetime) -> Change:
