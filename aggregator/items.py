@@ -26,6 +26,9 @@ class Story:
     outlet: str | None = None
     date: date | None = None
     summary: str | None = None
+    # The date as written, kept only when no fixed form parsed it: the normalize stage then
+    # asks the (slow, cached) dateparser fallback once and fills ``date``.
+    date_text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,8 @@ class Listing:
     url: str
     entries: tuple[Entry, ...] = ()
     next_url: str | None = None
+    # Other listings to walk (a sitemap index's sitemaps, category pages), parsed the same way.
+    follow: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
