@@ -13,6 +13,25 @@ from typing import Any
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
+
+def fixture_index(key: str) -> dict[str, dict[str, Any]]:
+    """A site's fixture folder index (``headers.json``): name -> url, file, kind, content_type.
+
+    ``kind`` says which page object reads the page: ``document`` (also ``post``/``issue``),
+    ``listing`` or ``feed``. The expected result is ``<name>.json`` beside the page.
+    """
+    path = FIXTURES / key / "headers.json"
+    return load_json(path) if path.exists() else {}
+
+
+def fixture_text(key: str, name: str) -> tuple[str, str]:
+    """(url, text) of a stored fixture page, decoded exactly as the crawler decodes it."""
+    from aggregator.decoding import decode
+
+    meta = fixture_index(key)[name]
+    body = (FIXTURES / key / meta["file"]).read_bytes()
+    return meta["url"], decode(meta["url"], body, meta.get("content_type"))
+
 # An ISO datetime with a time part must carry an offset (Z or +hh:mm).
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?")
 _HAS_OFFSET = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
