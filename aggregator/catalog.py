@@ -39,6 +39,15 @@ class IssueView:
         """The representative (newest) mirror."""
         return self.mirrors[0] if self.mirrors else None
 
+    def mirrors_in(self, lang: str) -> list[MirrorView]:
+        """This issue's mirrors in one language (``zh``, ``zh-Hant``), newest first."""
+        return [m for m in self.mirrors if m.post.lang == lang]
+
+    def mirror_in(self, lang: str) -> MirrorView | None:
+        """The representative (newest) mirror in one language."""
+        found = self.mirrors_in(lang)
+        return found[0] if found else None
+
     @property
     def updated(self) -> datetime | None:
         stamps = [self.english.updated] if self.english is not None else []

@@ -9,72 +9,24 @@ of your own documents, no database).
 from __future__ import annotations
 
 import argparse
-import fcntl
 import logging
 import os
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from datetime import UTC, datetime
+from collections.abc import Sequence
 from pathlib import Path
 
-from aggregator import __version__
-from aggregator.catalog import build_catalog
-from aggregator.crawl import CrawlReport, build_settings, parse_setting_overrides, run_crawl
-from aggregator.exports import write_exports
-from aggregator.feeds import write_feeds
-from aggregator.relink import LinkReport, link_posts
-from aggregator.sources import SOURCES, ConfigError, get_source, parse_base_urls
-from aggregator.store import Store
+from aggregator import __version__, app
+from aggregator.app import CommandError, RunResult
+from aggregator.config import RunConfig
+from aggregator.sites import SITES, ConfigError
 
 
-class CommandError(Exception):
-    """A failure to report as one line and a non-zero exit code."""
-
-
-@contextmanager
-def run_lock(out_dir: Path) -> Iterator[None]:
-    """Refuse to run while another run writes into the same output directory."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / ".aggregator.lock"
-    with path.open("w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise CommandError(f"another aggregator run is using {out_dir} (lock {path})") from None
-        handle.write(str(os.getpid()))
-        handle.flush()
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _db_url(args: argparse.Namespace) -> str:
-    if args.db:
-        return str(args.db)
-    if os.environ.get("AGGREGATOR_DB_URL"):
-        return os.environ["AGGREGATOR_DB_URL"]
-    return f"sqlite:///{Path(args.out) / 'aggregator.db'}"
-
-
-def _open_store(url: str) -> Store:
-    try:
-        return Store.open(url)
-    except Exception as error:  # SQLAlchemy raises many kinds; the user needs the one line
-        raise CommandError(f"cannot open database {url}: {error}") from error
-
-
-def export_outputs(store: Store, out_dir: Path) -> list[Path]:
-    catalog = build_catalog(store)
-    return write_feeds(catalog, out_dir) + write_exports(store, catalog, out_dir)
-
-
-def _print_summary(report: CrawlReport, links: LinkReport, linked_total: int,
-                   outputs: list[Path]) -> None:
+def _print_summary(result: RunResult) -> None:
+    report = result.crawl
     print(f"Crawl finished in {report.seconds:.1f}s")
-    for source in report.sources:
-        s = source
+    made = changed = pairs = 0
+    unlinked: list[str] = []
+    for s in report.sources:
         print(f"  {s.key}: {s.pages_fetched} pages fetched, {s.not_modified} not modified "
               f"(304); issues {s.count('aggregator/issues_new')} new / "
               f"{s.count('aggregator/issues_updated')} updated; mirrors "
@@ -83,75 +35,58 @@ def _print_summary(report: CrawlReport, links: LinkReport, linked_total: int,
               f"{s.count('aggregator/posts_new')} new")
         for flagged in s.stats.get("aggregator/flagged_urls", []):
             print(f"    flagged: {flagged}")
-    print(f"  links: {linked_total} mirror posts linked in all; this pass: "
-          f"{len(links.linked)} made, {len(links.changed)} changed, "
-          f"{len(links.unlinked_mirrors)} left unlinked")
-    for url in links.unlinked_mirrors:
-        print(f"    unlinked mirror: {url} ({links.reasons.get(url, 'no match')})")
+        made += s.count("aggregator/links_made")
+        changed += s.count("aggregator/links_changed")
+        pairs += s.count("aggregator/story_pairs")
+        unlinked += list(s.stats.get("aggregator/unlinked_mirrors", []))
+    print(f"  links: {made} made this run ({changed} changed, {pairs} story pairs aligned); "
+          f"{result.linked_total} mirror posts linked in all; {len(unlinked)} left unlinked")
+    for line in unlinked:
+        print(f"    unlinked mirror: {line}")
     print("Outputs:")
-    for path in outputs:
+    for path in result.outputs:
         print(f"  {path}")
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    keys = [k.strip() for k in args.sources.split(",") if k.strip()]
-    for key in keys:
-        get_source(key)
-    base_urls = parse_base_urls(args.base_url)
-    overrides = parse_setting_overrides(args.setting)
-    out_dir = Path(args.out)
-    db_url = _db_url(args)
-    with run_lock(out_dir):
-        _open_store(db_url).close()  # fail early, with one line, on a bad URL
-        settings = build_settings(db_url=db_url, base_urls=base_urls, overrides=overrides)
-        report = run_crawl(keys, settings, progress=not args.quiet)
-        store = _open_store(db_url)
-        try:
-            links = link_posts(store, decided=datetime.now(UTC))
-            linked_total = sum(1 for row in store.links().values() if row.issue_number)
-            outputs = export_outputs(store, out_dir)
-        finally:
-            store.close()
-    _print_summary(report, links, linked_total, outputs)
-    if report.failures:
-        raise CommandError("; ".join(report.failures))
+def _config(args: argparse.Namespace) -> RunConfig:
+    return RunConfig.resolve(
+        sources=getattr(args, "sources", None), db=args.db, out=args.out,
+        base_urls=getattr(args, "base_url", ()), overrides=getattr(args, "setting", ()),
+        quiet=getattr(args, "quiet", False),
+    )
+
+
+def _finish(result: RunResult) -> int:
+    _print_summary(result)
+    if result.crawl.failures:
+        raise CommandError("; ".join(result.crawl.failures))
     return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    return _finish(app.run(_config(args)))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from aggregator.replica import ReplicaServer
 
-    out_dir = Path(args.out)
+    config = _config(args)
     server = ReplicaServer(root=Path(args.replica)) if args.replica else ReplicaServer()
     snapshot = args.snapshot or max(entry.snapshot for entry in server.entries)
     server.set_snapshot(snapshot)
     with server:
         bases = server.base_urls
-        overrides = [f"{key}={bases[source.canonical_base]}" for key, source in SOURCES.items()
-                     if source.canonical_base in bases]
         print(f"Serving the replica at {server.root} (snapshot {snapshot}) on loopback:")
         for canonical, local in bases.items():
             print(f"  {canonical} -> {local}")
-        run_args = argparse.Namespace(
-            sources=",".join(SOURCES), base_url=overrides, out=str(out_dir), db=args.db,
-            quiet=args.quiet,
-            # Loopback: no need for polite delays.
-            setting=["DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False",
-                     "CONCURRENT_REQUESTS_PER_DOMAIN=8", *args.setting],
-        )
-        code = cmd_run(run_args)
-    print(f"Demo output is in {out_dir.resolve()}")
+        code = _finish(app.run(app.demo_config(config, bases)))
+    print(f"Demo output is in {config.out_dir.resolve()}")
     return code
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    out_dir = Path(args.out)
-    with run_lock(out_dir):
-        store = _open_store(_db_url(args))
-        try:
-            outputs = export_outputs(store, out_dir)
-        finally:
-            store.close()
+    config = _config(args)
+    outputs = app.export(config.db_url, config.out_dir)
     print("Outputs:")
     for path in outputs:
         print(f"  {path}")
@@ -159,14 +94,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_relink(args: argparse.Namespace) -> int:
-    out_dir = Path(args.out)
-    with run_lock(out_dir):
-        store = _open_store(_db_url(args))
-        try:
-            report = link_posts(store, decided=datetime.now(UTC), everything=True)
-            outputs = export_outputs(store, out_dir) if not args.no_export else []
-        finally:
-            store.close()
+    config = _config(args)
+    report, outputs = app.relink(config.db_url, config.out_dir, write=not args.no_export)
     print(f"Relinked: {len(report.linked)} linked, {len(report.unlinked_mirrors)} unlinked, "
           f"{len(report.changed)} changed")
     for url, old, new in report.changed:
@@ -210,8 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="crawl the real sites, link, and write feeds and exports",
                          description="Crawl, link and export. This is what cron calls.")
     _add_store_options(run, "data")
-    run.add_argument("--sources", default=",".join(SOURCES),
-                     help=f"comma-separated site keys (default: {','.join(SOURCES)})")
+    run.add_argument("--sources", default=None,
+                     help=f"comma-separated site keys (default: {','.join(SITES)})")
     run.add_argument("--base-url", action="append", default=[], metavar="KEY=URL",
                      help="fetch a source from another base URL (repeatable), e.g. "
                           "aiweekly=http://127.0.0.1:8001; stored URLs stay canonical")
@@ -221,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
 
     demo = sub.add_parser("demo", help="serve the bundled replica on loopback and run on it",
-                          description="Start the offline replica of both sites on loopback "
+                          description="Start the offline replica of every site on loopback "
                                       "ports, crawl it with the real spiders, write outputs.")
     _add_store_options(demo, "data/demo")
     demo.add_argument("--snapshot", type=int, default=None,

@@ -13,7 +13,7 @@ from scrapy.http import Headers, Request, Response, TextResponse
 from scrapy.responsetypes import responsetypes
 
 
-def response_for(url: str, body: bytes, headers: Mapping[str, str] | None = None, *,
+def response_for(url: str, body: bytes, headers: Mapping[str, str | None] | None = None, *,
                  status: int = 200, flags: list[str] | None = None,
                  request: Request | None = None) -> Response:
     """The Scrapy response (Html/Xml/Text or plain) that the downloader would have built."""

@@ -16,8 +16,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aggregator.catalog import IssueView
+from aggregator.files import atomic_open
 from aggregator.normalize import canonical_url
-from aggregator.sources import SOURCES
+from aggregator.sites import SITES, mirror_languages, newsletter
 from aggregator.store import Store, StoryRow
 
 
@@ -29,31 +30,51 @@ def _local_iso(value: datetime | None, source: str) -> str | None:
     """A post's datetime in its site's own time zone (the offset its readers saw)."""
     if value is None:
         return None
-    zone = SOURCES[source].timezone if source in SOURCES else "UTC"
+    zone = SITES[source].timezone if source in SITES else "UTC"
     return value.astimezone(ZoneInfo(zone)).isoformat()
 
 
+def _lang_column(lang: str) -> str:
+    """``zh`` -> ``zh``, ``zh-Hant`` -> ``zh_hant``: a column-name suffix per language."""
+    return lang.lower().replace("-", "_")
+
+
 def issue_rows(catalog: list[IssueView]) -> list[dict[str, Any]]:
+    """One row per issue; ``title_<lang>``/``stories_<lang>`` per mirror language of the
+    registry (``title_zh``, ``title_zh_hant``), from that language's newest mirror."""
     rows = []
     for view in sorted(catalog, key=lambda v: (v.number is None, v.number or 0, v.key)):
-        en, zh = view.english, view.mirror
+        en, any_mirror = view.english, view.mirror
         url = en.url if en is not None else None
-        if url is None and zh is not None and zh.post.source_url:
-            url = canonical_url(zh.post.source_url)
-        week_start = en.week_start if en is not None else (zh.post.week_start if zh else None)
-        week_end = en.week_end if en is not None else (zh.post.week_end if zh else None)
-        rows.append({
+        stated = next((m.post.source_url for m in view.mirrors if m.post.source_url), None)
+        if url is None and stated:
+            url = canonical_url(stated)
+        dated = next((m.post for m in view.mirrors if m.post.week_start), None)
+        if en is not None:
+            week_start, week_end = en.week_start, en.week_end
+        else:
+            source = dated or (any_mirror.post if any_mirror else None)
+            week_start = source.week_start if source else None
+            week_end = source.week_end if source else None
+        row: dict[str, Any] = {
             "number": view.number,
             "url": url,
             "title_en": en.title if en is not None else None,
             "week_start": _iso(week_start),
             "week_end": _iso(week_end),
             "stories_en": len(view.english_stories),
-            "title_zh": zh.post.title_zh if zh is not None else None,
-            "mirror_urls": sorted(m.post.url for m in view.mirrors),
-            "stories_zh": len(zh.stories) if zh is not None else 0,
-            "on_aiweekly": en is not None,
-        })
+        }
+        for i, lang in enumerate(mirror_languages()):
+            zh = view.mirror_in(lang)
+            suffix = _lang_column(lang)
+            row[f"title_{suffix}"] = zh.post.title_zh if zh is not None else None
+            if i == 0:
+                row["mirror_urls"] = sorted(m.post.url for m in view.mirrors)
+            row[f"stories_{suffix}"] = len(zh.stories) if zh is not None else 0
+            if i == 0:  # where it stood before later languages' columns were added
+                row["on_aiweekly"] = en is not None
+        row.setdefault("on_aiweekly", en is not None)
+        rows.append(row)
     return rows
 
 
@@ -74,14 +95,17 @@ def _story_row(story: StoryRow, issue_number: int | None, document_url: str) -> 
 
 
 def story_rows(catalog: list[IssueView]) -> list[dict[str, Any]]:
-    """English stories of every issue, then the Chinese stories of its representative mirror."""
+    """English stories of every issue, then per mirror language the stories of its newest
+    mirror in that language."""
     rows = []
     for view in sorted(catalog, key=lambda v: (v.number is None, v.number or 0, v.key)):
         if view.english is not None:
             rows += [_story_row(s, view.number, view.english.url) for s in view.english_stories]
-        if view.mirror is not None:
-            mirror = view.mirror
-            rows += [_story_row(s, mirror.issue_number, mirror.post.url) for s in mirror.stories]
+        for lang in mirror_languages():
+            mirror = view.mirror_in(lang)
+            if mirror is not None:
+                rows += [_story_row(s, mirror.issue_number, mirror.post.url)
+                         for s in mirror.stories]
     return rows
 
 
@@ -102,9 +126,10 @@ def document_rows(store: Store, catalog: list[IssueView]) -> list[dict[str, Any]
             if view.mirror is not None and mirror is not view.mirror:
                 duplicate_of[mirror.post.url] = view.mirror.post.url
     rows: list[dict[str, Any]] = []
+    original = newsletter()
     for issue in store.issues():
         rows.append({
-            "url": issue.url, "source": "aiweekly", "lang": "en", "kind": "issue",
+            "url": issue.url, "source": original.key, "lang": original.lang, "kind": "issue",
             "title": issue.title, "published": _iso(issue.published),
             "issue_number": issue.number, "link_method": None, "link_score": None,
             "stated_issue_number": issue.number, "group": group_of.get(issue.url),
@@ -129,12 +154,9 @@ def document_rows(store: Store, catalog: list[IssueView]) -> list[dict[str, Any]
 
 
 def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    with tmp.open("w", encoding="utf-8", newline="\n") as handle:
+    with atomic_open(path, newline="\n") as handle:
         for row in rows:
             handle.write(json.dumps(row, ensure_ascii=False, sort_keys=False) + "\n")
-    tmp.replace(path)
     return path
 
 
@@ -148,14 +170,11 @@ def _csv_value(value: Any) -> Any:
 
 def write_csv(path: Path, rows: list[dict[str, Any]]) -> Path:
     """The same rows as CSV for spreadsheets; UTF-8 with a BOM so Excel shows Chinese right."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    with tmp.open("w", encoding="utf-8-sig", newline="") as handle:
+    with atomic_open(path, encoding="utf-8-sig", newline="") as handle:
         if rows:
             writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
             writer.writeheader()
             writer.writerows({k: _csv_value(v) for k, v in row.items()} for row in rows)
-    tmp.replace(path)
     return path
 
 

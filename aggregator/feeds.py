@@ -13,12 +13,15 @@ import html
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from aggregator.catalog import IssueView, MirrorView
+from aggregator.files import write_atomically
+from aggregator.sites import SITES, get_site, mirror_languages, newsletter, sites_by_lang
 from aggregator.store import StoryRow
 
 _ATOM = "{http://www.w3.org/2005/Atom}"
@@ -40,7 +43,7 @@ class Entry:
 
 @dataclass(frozen=True)
 class FeedSpec:
-    name: str  # file stem: en, zh, all
+    name: str  # file stem: a language tag (en, zh, zh-Hant) or all
     title: str
     subtitle: str
     language: str
@@ -96,49 +99,55 @@ def _english_entry(view: IssueView) -> Entry | None:
 
 def _mirror_html(mirror: MirrorView) -> str:
     post = mirror.post
+    markers = get_site(post.source).markers if post.source in SITES else None
+    takeaways = markers.takeaways[0] if markers and markers.takeaways else "核心要点"
+    quick_hits = markers.quick_hits[0] if markers and markers.quick_hits else "快讯"
     parts = [f"<p>{html.escape(p)}</p>" for p in post.summary.split("\n") if p.strip()]
     parts.append(f"<p>{html.escape(post.intro)}</p>" if post.intro else "")
-    parts.append(_list_html("核心要点", list(post.takeaways)))
-    parts.append(_list_html("快讯", list(post.quick_hits)))
+    parts.append(_list_html(takeaways, list(post.takeaways)))
+    parts.append(_list_html(quick_hits, list(post.quick_hits)))
     parts.append(_stories_html(mirror.stories))
     return "\n".join(p for p in parts if p)
 
 
-def _chinese_entry(view: IssueView) -> Entry | None:
-    mirror = view.mirror
-    if mirror is None:
+def _mirror_entry(view: IssueView, lang: str) -> Entry | None:
+    """The issue as its newest mirror in ``lang`` shows it (re-posts are one entry)."""
+    mirrors = view.mirrors_in(lang)
+    if not mirrors:
         return None
-    post = mirror.post
-    title = post.title
-    alternates = tuple((m.post.url, "zh", m.post.title) for m in view.mirrors[1:])
+    post = mirrors[0].post
+    alternates = tuple((m.post.url, m.post.lang, m.post.title) for m in mirrors[1:])
     if view.english is not None:
         alternates = ((view.english.url, "en", view.english.title), *alternates)
     return Entry(
-        id=_entry_id(view, "zh"),
-        title=title,
+        id=_entry_id(view, lang),
+        title=post.title,
         link=post.url,
         published=post.published or post.first_seen,
-        updated=max(m.post.updated for m in view.mirrors),
+        updated=max(m.post.updated for m in mirrors),
         summary=post.summary,
-        content_html=_mirror_html(mirror),
+        content_html=_mirror_html(mirrors[0]),
         alternates=alternates,
     )
 
 
 def _bilingual_entry(view: IssueView) -> Entry | None:
-    english, chinese = _english_entry(view), _chinese_entry(view)
-    parts = [e for e in (english, chinese) if e is not None]
+    english = _english_entry(view)
+    translated = [(lang, e) for lang in mirror_languages()
+                  if (e := _mirror_entry(view, lang)) is not None]
+    parts = [e for e in (english, *(e for _lang, e in translated)) if e is not None]
     if not parts:
         return None
     main = parts[0]
     title = main.title
-    if english is not None and view.mirror is not None and view.mirror.post.title_zh:
-        title = f"{english.title} / {view.mirror.post.title_zh}"
-    alternates = [(m.post.url, "zh", m.post.title) for m in view.mirrors]
-    if english is None:
-        alternates = alternates[1:]  # the first mirror is the entry's own link
+    title_zh = next((m.post.title_zh for lang, _e in translated
+                     if (m := view.mirror_in(lang)) is not None and m.post.title_zh), None)
+    if english is not None and title_zh:
+        title = f"{english.title} / {title_zh}"
+    alternates = [(m.post.url, m.post.lang, m.post.title) for m in view.mirrors
+                  if m.post.url != main.link]
     body = [f'<div lang="{lang}">{e.content_html}</div>'
-            for lang, e in (("en", english), ("zh", chinese)) if e is not None]
+            for lang, e in (("en", english), *translated) if e is not None]
     return Entry(
         id=_entry_id(view, "all"),
         title=title,
@@ -151,15 +160,20 @@ def _bilingual_entry(view: IssueView) -> Entry | None:
     )
 
 
-FEEDS: tuple[FeedSpec, ...] = (
-    FeedSpec("en", "AI Weekly", "Every AI Weekly issue, with its stories.", "en",
-             "https://aiweekly.co/issues", _english_entry),
-    FeedSpec("zh", "AI周刊 中文版", "AI Weekly 的中文镜像:总结与全文翻译。", "zh",
-             "https://news.qimuai.cn/?sort=3", _chinese_entry),
-    FeedSpec("all", "AI Weekly (English + 中文)",
-             "Each issue once, with its English original and its Chinese mirrors.", "en",
-             "https://aiweekly.co/issues", _bilingual_entry),
-)
+def feed_specs() -> tuple[FeedSpec, ...]:
+    """One feed per language of the registry (the newsletter's, each mirror language's), and
+    the bilingual ``all``; titles and home links come from the registry entries."""
+    original = newsletter()
+    specs = [FeedSpec(original.lang, original.feed_title, original.feed_subtitle,
+                      original.lang, original.url(original.home_path), _english_entry)]
+    for lang in mirror_languages():
+        site = sites_by_lang()[lang][0]
+        specs.append(FeedSpec(lang, site.feed_title, site.feed_subtitle, lang,
+                              site.url(site.home_path), partial(_mirror_entry, lang=lang)))
+    specs.append(FeedSpec("all", f"{original.feed_title} (English + 中文)",
+                          "Each issue once, with its English original and its Chinese mirrors.",
+                          original.lang, original.url(original.home_path), _bilingual_entry))
+    return tuple(specs)
 
 
 def _entries(spec: FeedSpec, catalog: list[IssueView]) -> list[Entry]:
@@ -197,13 +211,13 @@ def write_feeds(catalog: list[IssueView], out_dir: Path) -> list[Path]:
     feeds_dir = out_dir / "feeds"
     feeds_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    for spec in FEEDS:
+    for spec in feed_specs():
         entries = _entries(spec, catalog)
         fg = build_feed(spec, entries)
         atom = _complete_atom_links(fg.atom_str(pretty=True), entries)
         for kind, data in (("atom", atom), ("rss", fg.rss_str(pretty=True))):
             path = feeds_dir / f"{spec.name}.{kind}.xml"
-            _write_atomically(path, data)
+            write_atomically(path, data)
             written.append(path)
     return written
 
@@ -237,9 +251,3 @@ def _complete_atom_links(atom: bytes, entries: list[Entry]) -> bytes:
             anchor = related
     return bytes(etree.tostring(root, pretty_print=True, xml_declaration=True,
                                 encoding="UTF-8"))
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)

@@ -132,6 +132,7 @@ class PageResult:
     issue: Issue | None = None
     post: Post | None = None
     flags: tuple[str, ...] = field(default_factory=tuple)  # e.g. "markup-fallback"
+    stored: str | None = None  # set by the store stage: "new", "updated" or "unchanged"
 
 
 def to_jsonable(value: Any) -> Any:

@@ -139,50 +139,101 @@ def _decision(found: LinkDecision | None, numbers: dict[str, int]) -> Decision |
     return Decision(numbers[found.target], found.method, round(found.score, 4), found.evidence)
 
 
-def link_posts(store: Store, *, decided: datetime, everything: bool = False,
-               layers: Sequence[str] = LAYERS) -> LinkReport:
-    """Decide links for mirror posts (by default only those without a link yet), then align
-    the stories of every linked mirror with its issue's."""
-    cache = FeatureCache(store)
-    report = LinkReport()
-    by_issue, by_post = store.stories_by_owner()
-    index = IssueIndex()
-    numbers: dict[str, int] = {}
-    for issue in store.issues():
-        stories = by_issue.get(issue.number, [])
-        feats = cache.get("issue", issue.url, issue.content_sha256,
-                          partial(_issue_doc, issue, stories))
-        index.add(issue.url, feats)
-        numbers[issue.url] = issue.number
-    aliases: dict[str, str | int] = dict(store.aliases())
-    existing: dict[int, LinkRow] = store.links()
-    for post in store.posts():
-        if not post.is_mirror:
-            report.not_mirrors += 1
-            continue
-        old = existing.get(post.id)
-        if old is not None and old.issue_number is not None and not everything:
-            continue
-        stories = by_post.get(post.id, [])
-        feats = cache.get("post", post.url, post.content_sha256,
-                          partial(_post_doc, post, stories))
-        decision = _decision(link_mirror(feats, index, aliases=aliases, layers=layers), numbers)
+class Linker:
+    """The stored English issues as an index, and decisions for mirror posts against it.
+
+    Built once from the stored features (a lookup per mirror afterwards); the crawl's link
+    stage keeps one per run and adds issues as they are stored.
+    """
+
+    def __init__(self, store: Store, *, layers: Sequence[str] = LAYERS) -> None:
+        self.store = store
+        self.layers = tuple(layers)
+        self.cache = FeatureCache(store)
+        self.index = IssueIndex()
+        self.numbers: dict[str, int] = {}
+        by_issue, _by_post = store.stories_by_owner()
+        for issue in store.issues():
+            self._index_issue(issue, by_issue.get(issue.number, []))
+        self.aliases: dict[str, str | int] = dict(store.aliases())
+
+    def _index_issue(self, issue: IssueRow, stories: Sequence[StoryRow]) -> None:
+        feats = self.cache.get("issue", issue.url, issue.content_sha256,
+                               partial(_issue_doc, issue, stories))
+        if issue.url in self.index:
+            self.index.remove(issue.url)
+        self.index.add(issue.url, feats)
+        self.numbers[issue.url] = issue.number
+
+    def add_issue(self, number: int) -> None:
+        """A stored issue (new or edited) joins the index; its aliases become known."""
+        issue = self.store.issue(number)
+        if issue is None:
+            return
+        stale = [url for url, n in self.numbers.items() if n == number and url != issue.url]
+        for url in stale:
+            self.index.remove(url)
+            del self.numbers[url]
+        self._index_issue(issue, self.store.stories(issue_number=number))
+        self.aliases = dict(self.store.aliases())
+
+    def decide(self, post: PostRow, stories: Sequence[StoryRow]) -> Decision | None:
+        feats = self.cache.get("post", post.url, post.content_sha256,
+                               partial(_post_doc, post, stories))
+        found = link_mirror(feats, self.index, aliases=self.aliases, layers=self.layers)
+        return _decision(found, self.numbers)
+
+    def link(self, post: PostRow, stories: Sequence[StoryRow], *, decided: datetime,
+             report: LinkReport, old: LinkRow | None = None, final: bool = True) -> bool:
+        """Decide and record one mirror's link; True when it is linked.
+
+        With ``final`` False (during a crawl, its issue may still arrive) a mirror that matches
+        nothing is left for the pass at the end instead of being recorded as unlinked.
+        """
+        decision = self.decide(post, stories)
         if decision is None:
-            reason = _why_unlinked(post, numbers)
+            if not final:
+                return False
+            reason = _why_unlinked(post, self.numbers)
             report.unlinked_mirrors.append(post.url)
             report.reasons[post.url] = reason
             decision = Decision(None, "none", 0.0, {"reason": reason})
-        store.set_link(post.id, decision.issue_number, method=decision.method,
-                       score=decision.score, evidence=decision.evidence, decided=decided)
+        self.store.set_link(post.id, decision.issue_number, method=decision.method,
+                            score=decision.score, evidence=decision.evidence, decided=decided)
         if decision.issue_number is not None:
             report.linked.append((post.url, decision.issue_number, decision.method))
         old_number = old.issue_number if old is not None else None
         if old is not None and old_number != decision.issue_number:
             report.changed.append((post.url, old_number, decision.issue_number))
-    decided_now = {url for url, _n, _m in report.linked}
-    report.story_pairs = _align(store, by_issue, by_post, everything=everything,
-                                decided_now=decided_now)
-    return report
+        return decision.issue_number is not None
+
+    def link_all(self, *, decided: datetime, everything: bool = False,
+                 skip: frozenset[str] = frozenset()) -> LinkReport:
+        """Decide links for mirror posts (by default only those without a link yet; ``skip``
+        those decided earlier in this run), then align the stories of linked mirrors."""
+        report = LinkReport()
+        by_issue, by_post = self.store.stories_by_owner()
+        existing: dict[int, LinkRow] = self.store.links()
+        for post in self.store.posts():
+            if not post.is_mirror:
+                report.not_mirrors += 1
+                continue
+            old = existing.get(post.id)
+            if post.url in skip or (old is not None and old.issue_number is not None
+                                    and not everything):
+                continue
+            self.link(post, by_post.get(post.id, []), decided=decided, report=report, old=old)
+        decided_now = {url for url, _n, _m in report.linked}
+        report.story_pairs = _align(self.store, by_issue, by_post, everything=everything,
+                                    decided_now=decided_now)
+        return report
+
+
+def link_posts(store: Store, *, decided: datetime, everything: bool = False,
+               layers: Sequence[str] = LAYERS) -> LinkReport:
+    """Decide links for mirror posts (by default only those without a link yet), then align
+    the stories of every linked mirror with its issue's."""
+    return Linker(store, layers=layers).link_all(decided=decided, everything=everything)
 
 
 def _needs_alignment(zh: list[StoryRow], en: list[StoryRow]) -> bool:

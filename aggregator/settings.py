@@ -1,22 +1,23 @@
 """Scrapy settings: the one configuration surface (Scrapy's keys plus ``AGGREGATOR_*``).
 
-Environment variables override the defaults here: ``AGGREGATOR_DB_URL`` and
-``AGGREGATOR_BASE_URLS`` (``key=url,key=url``). Command-line ``-s NAME=VALUE`` wins over both.
+``AGGREGATOR_DB_URL`` and ``AGGREGATOR_BASE_URLS`` (``key=url,key=url``) are read from the
+environment by :mod:`aggregator.config`, the same resolver the CLI uses; ``-s NAME=VALUE`` wins.
 """
 
 from __future__ import annotations
 
 import os
 
-from aggregator import __version__
+from aggregator import __version__, config
 
 BOT_NAME = "aggregator"
-SPIDER_MODULES = ["spiders"]
-NEWSPIDER_MODULE = "spiders"
+SPIDER_MODULES = ["aggregator.spiders"]
+NEWSPIDER_MODULE = "aggregator.spiders"
+SPIDER_LOADER_CLASS = "aggregator.crawl.loader.RegistrySpiderLoader"
 
 # -- ours --------------------------------------------------------------------------------------
-AGGREGATOR_DB_URL = os.environ.get("AGGREGATOR_DB_URL", "sqlite:///data/aggregator.db")
-AGGREGATOR_BASE_URLS = os.environ.get("AGGREGATOR_BASE_URLS", "")
+AGGREGATOR_DB_URL = config.db_url(None, config.DEFAULT_OUT)
+AGGREGATOR_BASE_URLS = config.parse_base_urls(os.environ.get(config.BASE_URLS_ENV))
 AGGREGATOR_CONDITIONAL_GET = True
 
 # -- politeness --------------------------------------------------------------------------------
@@ -37,12 +38,15 @@ TELNETCONSOLE_ENABLED = False
 
 DOWNLOADER_MIDDLEWARES = {
     # Revalidate pages we already hold (If-None-Match / If-Modified-Since) and record fetches.
-    "aggregator.middlewares.ConditionalGetMiddleware": 880,
+    "aggregator.crawl.revalidate.ConditionalGetMiddleware": 880,
     # Last before the network: map canonical URLs to an overridden fetch base and back.
-    "aggregator.middlewares.BaseUrlMiddleware": 950,
+    "aggregator.crawl.baseurl.BaseUrlMiddleware": 950,
 }
+# The card's shape, each stage once per item: normalize, store, link.
 ITEM_PIPELINES = {
-    "aggregator.pipelines.StorePipeline": 300,
+    "aggregator.crawl.pipelines.NormalizePipeline": 100,
+    "aggregator.crawl.pipelines.StorePipeline": 300,
+    "aggregator.crawl.pipelines.LinkPipeline": 500,
 }
 
 LOG_LEVEL = os.environ.get("AGGREGATOR_LOG_LEVEL", "INFO")

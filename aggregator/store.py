@@ -441,6 +441,10 @@ class Store:
                 s.add(story)
             return change, row.id
 
+    def post(self, url: str) -> PostRow | None:
+        with self.session() as s:
+            return s.scalars(select(PostRow).where(PostRow.url == url)).first()
+
     def posts(self, source: str | None = None) -> list[PostRow]:
         with self.session() as s:
             query = select(PostRow).order_by(PostRow.url)

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from aggregator.cli import build_parser, main
-from aggregator.sources import ConfigError, parse_base_urls
+from aggregator.config import parse_base_urls
+from aggregator.sites import ConfigError
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 

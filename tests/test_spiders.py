@@ -9,8 +9,8 @@ import scrapy
 from scrapy.http import HtmlResponse, XmlResponse
 
 from aggregator.items import PageResult
-from spiders.aiweekly import AiweeklySpider
-from spiders.qimuai import QimuaiSpider
+from aggregator.spiders.aiweekly import AiweeklySpider
+from aggregator.spiders.qimuai import QimuaiSpider
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

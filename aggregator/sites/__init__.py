@@ -11,7 +11,7 @@ from __future__ import annotations
 from aggregator.sites.base import MirrorMarkers, PageObjects, Site
 
 __all__ = ["SITES", "ConfigError", "MirrorMarkers", "PageObjects", "Site", "get_site",
-           "site_of_url", "sites_by_lang"]
+           "mirror_languages", "newsletter", "site_of_url", "sites_by_lang"]
 
 _SITES: tuple[Site, ...] = (
     Site(
@@ -26,8 +26,9 @@ _SITES: tuple[Site, ...] = (
         start_paths=("/issues.rss", "/issues", "/"),
         feed_paths=("/issues.rss",),
         pages_module="aggregator.sites.aiweekly",
-        feed_title="AI Weekly (English)",
-        feed_subtitle="Every AI Weekly issue and its stories, from aiweekly.co",
+        feed_title="AI Weekly",
+        feed_subtitle="Every AI Weekly issue, with its stories.",
+        home_path="/issues",
         settings={"DOWNLOAD_DELAY": 1.0, "CONCURRENT_REQUESTS_PER_DOMAIN": 2},
     ),
     Site(
@@ -54,8 +55,9 @@ _SITES: tuple[Site, ...] = (
             watch=("视听首选",),
             footer=("文章标题", "文章链接", "本站文章均为原创"),
         ),
-        feed_title="AI周刊 (中文)",
-        feed_subtitle="AI Weekly 的中文镜像:摘要与全文翻译",
+        feed_title="AI周刊 中文版",
+        feed_subtitle="AI Weekly 的中文镜像:总结与全文翻译。",
+        home_path="/?sort=3",
         # A small self-hosted blog: be gentler than with a newsletter CDN.
         settings={"DOWNLOAD_DELAY": 2.0, "CONCURRENT_REQUESTS_PER_DOMAIN": 1},
     ),
@@ -82,8 +84,9 @@ _SITES: tuple[Site, ...] = (
             quick_hits=("快訊",),
             watch=("影音推薦",),
         ),
-        feed_title="AI週刊 (繁體中文)",
-        feed_subtitle="AI Weekly 的繁體中文鏡像：摘要與全文翻譯",
+        feed_title="AI週刊 繁體中文版",
+        feed_subtitle="AI Weekly 的繁體中文鏡像：摘要與全文翻譯。",
+        home_path="/category/ai-weekly/",
         settings={"DOWNLOAD_DELAY": 2.0, "CONCURRENT_REQUESTS_PER_DOMAIN": 1},
     ),
 )
@@ -106,6 +109,16 @@ def get_site(key: str) -> Site:
 def site_of_url(url: str) -> Site | None:
     """The registered site a canonical URL belongs to, if any."""
     return next((site for site in SITES.values() if site.owns(url)), None)
+
+
+def newsletter() -> Site:
+    """The site whose issues the mirrors republish (the English original)."""
+    return next(site for site in SITES.values() if site.kind == "newsletter")
+
+
+def mirror_languages() -> list[str]:
+    """The language tags of the mirror sites, in registry order, each once."""
+    return list(dict.fromkeys(s.lang for s in SITES.values() if s.kind == "mirror"))
 
 
 def sites_by_lang() -> dict[str, list[Site]]:

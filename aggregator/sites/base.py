@@ -20,6 +20,21 @@ Kind = Literal["newsletter", "mirror"]
 Script = Literal["Latn", "Hans", "Hant"]
 
 
+# Where a blog of each platform lists everything, for entries that name no start paths.
+_PLATFORM_DISCOVERY: dict[str, tuple[str, ...]] = {
+    "aiweekly": ("/issues.rss", "/issues", "/"),
+    "emlog": ("/rss.php", "/"),
+    "wordpress": ("/feed/", "/wp-sitemap.xml", "/"),
+    "generic": ("/",),
+}
+_PLATFORM_FEEDS: dict[str, tuple[str, ...]] = {
+    "aiweekly": ("/issues.rss",),
+    "emlog": ("/rss.php",),
+    "wordpress": ("/feed/",),
+    "generic": (),
+}
+
+
 @dataclass(frozen=True)
 class MirrorMarkers:
     """The labels a mirror writes around the parts of a republished issue (data, per site).
@@ -73,7 +88,7 @@ class Site:
     timezone: str
     platform: Platform
     kind: Kind
-    start_paths: tuple[str, ...]  # where discovery starts, relative to the base
+    start_paths: tuple[str, ...] = ()  # where discovery starts (default: the platform's)
     feed_paths: tuple[str, ...] = ()  # start paths that are feeds (parsed with parse_feed)
     # Module with ``page_objects(site) -> PageObjects``. A generic module (no bespoke parser
     # for this site) makes the run summary flag the site's pages for a maintainer.
@@ -82,6 +97,7 @@ class Site:
     markers: MirrorMarkers | None = None
     feed_title: str = ""
     feed_subtitle: str = ""
+    home_path: str = "/"  # the page a feed of this site links to as its home
     # Per-site politeness on top of the project defaults (Scrapy setting names).
     settings: Mapping[str, Any] = field(default_factory=dict)
 
@@ -93,6 +109,16 @@ class Site:
     def language_tag(self) -> str:
         """BCP 47 tag with the script for Chinese: ``en``, ``zh-Hans``, ``zh-Hant``."""
         return self.lang if self.script == "Latn" else f"zh-{self.script}"
+
+    @property
+    def discovery_paths(self) -> tuple[str, ...]:
+        """Where a crawl starts: the entry's own paths, else its platform's usual ones."""
+        return self.start_paths or _PLATFORM_DISCOVERY[self.platform]
+
+    @property
+    def feeds(self) -> tuple[str, ...]:
+        """Which discovery paths are feeds (read with ``parse_feed``, not ``parse_listing``)."""
+        return self.feed_paths or _PLATFORM_FEEDS[self.platform]
 
     def url(self, path: str) -> str:
         return self.canonical_base + path

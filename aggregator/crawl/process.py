@@ -1,23 +1,21 @@
 """Run the spiders in-process and report what they did.
 
-This is the library behind ``aggregator run``: build Scrapy settings (project defaults, base-URL
-overrides, the database URL, ``-s`` overrides), crawl the chosen sources, then link and collect
-per-source figures for the run summary.
+This is the library behind ``aggregator run``: crawl the chosen sites (spiders found by name
+through Scrapy's spider loader) in one process and collect the figures their pipelines counted
+for the run summary.
 """
 
 from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
-
-from aggregator.sources import ConfigError, get_source
 
 
 @dataclass
@@ -63,43 +61,6 @@ class CrawlReport:
         return [p for s in self.sources for p in s.failures]
 
 
-def build_settings(
-    *, db_url: str, base_urls: Mapping[str, str], overrides: Mapping[str, str]
-) -> Settings:
-    settings = Settings()
-    settings.setmodule("aggregator.settings", priority="project")
-    settings.set("AGGREGATOR_DB_URL", db_url, priority="cmdline")
-    if base_urls:
-        settings.set("AGGREGATOR_BASE_URLS", ",".join(f"{k}={v}" for k, v in base_urls.items()),
-                     priority="cmdline")
-    for name, value in overrides.items():
-        settings.set(name, value, priority="cmdline")
-    return settings
-
-
-def parse_setting_overrides(values: Sequence[str]) -> dict[str, str]:
-    result = {}
-    for item in values:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip():
-            raise ConfigError(f"-s expects NAME=VALUE, got {item!r}")
-        result[name.strip()] = value
-    return result
-
-
-def spider_class(key: str) -> type[Any]:
-    get_source(key)
-    if key == "aiweekly":
-        from spiders.aiweekly import AiweeklySpider
-
-        return AiweeklySpider
-    if key == "qimuai":
-        from spiders.qimuai import QimuaiSpider
-
-        return QimuaiSpider
-    raise ConfigError(f"source {key!r} has no spider")
-
-
 class _Progress:
     """Prints one short line per page on a terminal (every 10 pages otherwise) to stderr."""
 
@@ -130,7 +91,7 @@ def run_crawl(keys: Sequence[str], settings: Settings, *, progress: bool = True)
     process = CrawlerProcess(settings)
     crawlers: list[tuple[str, Crawler]] = []
     for key in keys:
-        crawler = process.create_crawler(spider_class(key))
+        crawler = process.create_crawler(key)
         if progress:
             meter = _Progress(key)
             crawler.signals.connect(meter.response, signal=signals.response_received, weak=False)

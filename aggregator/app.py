@@ -1,0 +1,114 @@
+"""What the commands do, as library calls: ``run``, ``demo``, ``export`` and ``relink``.
+
+The CLI parses flags into a :class:`~aggregator.config.RunConfig` and calls one function here;
+nothing below parses arguments. Linking happens in the crawl's link stage, once; the run
+summary reports the figures the pipelines counted.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from aggregator.catalog import build_catalog
+from aggregator.config import RunConfig
+from aggregator.crawl.process import CrawlReport, run_crawl
+from aggregator.exports import write_exports
+from aggregator.feeds import write_feeds
+from aggregator.relink import LinkReport, link_posts
+from aggregator.sites import SITES
+from aggregator.store import Store
+
+# Loopback replica: no need for polite delays.
+DEMO_OVERRIDES = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False",
+                  "CONCURRENT_REQUESTS_PER_DOMAIN": "8"}
+
+
+class CommandError(Exception):
+    """A failure to report as one line and a non-zero exit code."""
+
+
+@contextmanager
+def run_lock(out_dir: Path) -> Iterator[None]:
+    """Refuse to run while another run writes into the same output directory."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / ".aggregator.lock"
+    with path.open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise CommandError(f"another aggregator run is using {out_dir} (lock {path})") from None
+        handle.write(str(os.getpid()))
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def open_store(url: str) -> Store:
+    try:
+        return Store.open(url)
+    except Exception as error:  # SQLAlchemy raises many kinds; the user needs the one line
+        raise CommandError(f"cannot open database {url}: {error}") from error
+
+
+def export_outputs(store: Store, out_dir: Path) -> list[Path]:
+    catalog = build_catalog(store)
+    return write_feeds(catalog, out_dir) + write_exports(store, catalog, out_dir)
+
+
+@dataclass
+class RunResult:
+    crawl: CrawlReport
+    linked_total: int  # mirror posts linked in the store after the run
+    outputs: list[Path]
+
+
+def run(config: RunConfig) -> RunResult:
+    """Crawl (normalize, store and link in the pipelines), then write feeds and exports."""
+    with run_lock(config.out_dir):
+        open_store(config.db_url).close()  # fail early, with one line, on a bad URL
+        report = run_crawl(config.sources, config.scrapy_settings(), progress=config.progress)
+        store = open_store(config.db_url)
+        try:
+            linked_total = sum(1 for row in store.links().values() if row.issue_number)
+            outputs = export_outputs(store, config.out_dir)
+        finally:
+            store.close()
+    return RunResult(report, linked_total, outputs)
+
+
+def demo_config(config: RunConfig, base_urls: dict[str, str]) -> RunConfig:
+    """The run against a loopback replica: every served site, from its loopback base."""
+    keys = tuple(key for key, site in SITES.items() if site.canonical_base in base_urls)
+    return replace(
+        config, sources=keys,
+        base_urls={key: base_urls[SITES[key].canonical_base] for key in keys},
+        overrides={**DEMO_OVERRIDES, **config.overrides},
+    )
+
+
+def export(db_url: str, out_dir: Path) -> list[Path]:
+    with run_lock(out_dir):
+        store = open_store(db_url)
+        try:
+            return export_outputs(store, out_dir)
+        finally:
+            store.close()
+
+
+def relink(db_url: str, out_dir: Path, *, write: bool = True) -> tuple[LinkReport, list[Path]]:
+    with run_lock(out_dir):
+        store = open_store(db_url)
+        try:
+            report = link_posts(store, decided=datetime.now(UTC), everything=True)
+            outputs = export_outputs(store, out_dir) if write else []
+        finally:
+            store.close()
+    return report, outputs

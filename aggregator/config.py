@@ -1,0 +1,118 @@
+"""One resolved run configuration: where the store is, where outputs go, which sites to crawl
+and from which base URLs, and the Scrapy overrides.
+
+Every entry point resolves it once (:meth:`RunConfig.resolve`): the CLI from its flags, Scrapy
+(``scrapy crawl``, Scrapyd) from ``aggregator/settings.py``, which reads the same environment
+through the same functions. Base URLs are a ``{site key: fetch base}`` dict end to end.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy.settings import Settings
+
+from aggregator.sites import SITES, ConfigError, get_site
+
+DEFAULT_OUT = Path("data")
+DB_ENV = "AGGREGATOR_DB_URL"
+BASE_URLS_ENV = "AGGREGATOR_BASE_URLS"
+
+
+def default_db_url(out_dir: Path) -> str:
+    """The one default database: SQLite beside the outputs."""
+    return f"sqlite:///{out_dir / 'aggregator.db'}"
+
+
+def db_url(explicit: str | None, out_dir: Path, environ: Mapping[str, str] = os.environ) -> str:
+    """``--db``, else ``$AGGREGATOR_DB_URL``, else SQLite in the output directory."""
+    return explicit or environ.get(DB_ENV) or default_db_url(out_dir)
+
+
+def parse_base_urls(values: Iterable[str] | str | None) -> dict[str, str]:
+    """``KEY=URL`` items (a list, or one comma-separated string) -> {site key: fetch base}."""
+    if not values:
+        return {}
+    items = values.split(",") if isinstance(values, str) else list(values)
+    result: dict[str, str] = {}
+    for item in (i.strip() for i in items):
+        if not item:
+            continue
+        key, sep, base = item.partition("=")
+        if not sep or not base.strip():
+            raise ConfigError(f"--base-url expects KEY=URL, got {item!r}")
+        result[get_site(key.strip()).key] = _fetch_base(key.strip(), base.strip())
+    return result
+
+
+def _fetch_base(key: str, base: str) -> str:
+    parts = urlsplit(base)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"--base-url {key}: {base!r} is not an http(s) URL")
+    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+
+
+def base_urls_setting(value: Any) -> dict[str, str]:
+    """The ``AGGREGATOR_BASE_URLS`` setting as a dict, whether it was set as one (the CLI,
+    settings.py) or as ``key=url,key=url`` text (``scrapy crawl -s``, Scrapyd)."""
+    if isinstance(value, Mapping):
+        return {get_site(k).key: _fetch_base(k, str(v)) for k, v in value.items()}
+    return parse_base_urls(str(value) if value else None)
+
+
+def parse_setting_overrides(values: Sequence[str]) -> dict[str, str]:
+    result = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise ConfigError(f"-s expects NAME=VALUE, got {item!r}")
+        result[name.strip()] = value
+    return result
+
+
+def parse_sources(value: str | Sequence[str] | None) -> tuple[str, ...]:
+    if value is None:
+        return tuple(SITES)
+    keys = value.split(",") if isinstance(value, str) else list(value)
+    chosen = tuple(get_site(k.strip()).key for k in keys if k.strip())
+    if not chosen:
+        raise ConfigError("--sources names no site")
+    return chosen
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    sources: tuple[str, ...]
+    db_url: str
+    out_dir: Path
+    base_urls: dict[str, str] = field(default_factory=dict)  # site key -> fetch base
+    overrides: dict[str, Any] = field(default_factory=dict)  # Scrapy settings
+    progress: bool = True
+
+    @classmethod
+    def resolve(cls, *, sources: str | Sequence[str] | None = None, db: str | None = None,
+                out: str | Path | None = None, base_urls: Iterable[str] | Mapping[str, str] = (),
+                overrides: Sequence[str] | Mapping[str, Any] = (), quiet: bool = False,
+                environ: Mapping[str, str] = os.environ) -> RunConfig:
+        out_dir = Path(out) if out is not None else DEFAULT_OUT
+        bases = parse_base_urls(environ.get(BASE_URLS_ENV))
+        bases.update(base_urls_setting(base_urls) if isinstance(base_urls, Mapping)
+                     else parse_base_urls(list(base_urls)))
+        extra = dict(overrides) if isinstance(overrides, Mapping) else (
+            parse_setting_overrides(overrides))
+        return cls(sources=parse_sources(sources), db_url=db_url(db, out_dir, environ),
+                   out_dir=out_dir, base_urls=bases, overrides=extra, progress=not quiet)
+
+    def scrapy_settings(self) -> Settings:
+        settings = Settings()
+        settings.setmodule("aggregator.settings", priority="project")
+        settings.set("AGGREGATOR_DB_URL", self.db_url, priority="cmdline")
+        settings.set("AGGREGATOR_BASE_URLS", dict(self.base_urls), priority="cmdline")
+        for name, value in self.overrides.items():
+            settings.set(name, value, priority="cmdline")
+        return settings

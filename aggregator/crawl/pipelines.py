@@ -1,0 +1,190 @@
+"""Thin Scrapy glue, the card's shape: Normalize -> Store -> Link, each stage once per item.
+
+The stages only call the library (:mod:`aggregator.article`, :class:`~aggregator.store.Store`,
+:class:`~aggregator.relink.Linker`) and count what happened in the crawl's stats, which the run
+summary prints. Linking a mirror as it arrives is a lookup against the index of stored issues;
+a mirror whose issue has not arrived yet waits, and the wait is resolved once, when the last
+crawl of the process sharing the store closes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from scrapy.crawler import Crawler
+
+from aggregator.crawl.store_binding import store_for
+from aggregator.dates import parse_rfc822
+from aggregator.items import PageResult
+from aggregator.relink import Linker, LinkReport
+from aggregator.sites import get_site
+from aggregator.store import Store
+
+logger = logging.getLogger(__name__)
+
+
+class _Stats:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    def inc(self, key: str, count: int = 1) -> None:
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(key, count)
+
+    def append(self, key: str, value: str) -> None:
+        if self.crawler.stats is not None:
+            values = list(self.crawler.stats.get_value(key, []))
+            if value not in values:
+                values.append(value)
+            self.crawler.stats.set_value(key, values)
+
+
+def _changed_at(item: PageResult, fallback: datetime) -> datetime:
+    """When the page's content last changed: its Last-Modified if it sent one."""
+    if item.last_modified:
+        parsed = parse_rfc822(item.last_modified)
+        if parsed is not None:
+            return parsed
+    return fallback
+
+
+class NormalizePipeline:
+    """Make every parsed item clean and safe before anything stores or publishes it."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> NormalizePipeline:
+        return cls()
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, PageResult):
+            return item
+        from aggregator.article import normalize_result
+
+        return normalize_result(item, lang=get_site(item.source).lang)
+
+
+class StorePipeline:
+    """Upsert issues and posts; count new/updated/unchanged; flag pages that need a look."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.stats = _Stats(crawler)
+        self.store: Store | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StorePipeline:
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        self.store = store_for(self.crawler)
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, PageResult) or self.store is None:
+            return item
+        now = datetime.now(UTC)
+        changed_at = _changed_at(item, now)
+        for flag in item.flags:
+            self.stats.inc(f"aggregator/flagged/{flag}")
+            self.stats.append("aggregator/flagged_urls", f"{item.url} ({flag})")
+        change = None
+        if item.issue is not None:
+            change = self.store.upsert_issue(item.issue, seen=now, updated=changed_at)
+            self.stats.inc(f"aggregator/issues_{change}")
+            for alias in item.redirected_from:
+                self.store.add_alias(alias, item.issue.number, "redirect")
+        if item.post is not None:
+            site = get_site(item.source)
+            change, _row = self.store.upsert_post(
+                item.post, source=site.key, lang=site.lang, seen=now, updated=changed_at
+            )
+            kind = "mirrors" if item.post.mirror is not None else "posts"
+            self.stats.inc(f"aggregator/{kind}_{change}")
+        return dataclasses.replace(item, stored=change) if change else item
+
+
+class _SharedLinker:
+    """One linker per store for every crawl of this process (several spiders run in one
+    reactor); the last crawl to close runs the pass for mirrors that waited."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.users = 0
+        self._linker: Linker | None = None
+        self.decided: set[str] = set()
+
+    @property
+    def linker(self) -> Linker:
+        if self._linker is None:
+            self._linker = Linker(self.store)
+        return self._linker
+
+
+_SHARED: dict[str, _SharedLinker] = {}
+
+
+class LinkPipeline:
+    """Link each mirror post as it is stored; resolve the ones that waited at the end."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.stats = _Stats(crawler)
+        self.shared: _SharedLinker | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> LinkPipeline:
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        url = str(self.crawler.settings.get("AGGREGATOR_DB_URL"))
+        shared = _SHARED.get(url)
+        if shared is None:
+            shared = _SHARED[url] = _SharedLinker(store_for(self.crawler))
+        shared.users += 1
+        self.shared = shared
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, PageResult) or self.shared is None or item.stored in (None,
+                                                                                     "unchanged"):
+            return item
+        store = self.shared.store
+        if item.issue is not None and self.shared._linker is not None:
+            self.shared.linker.add_issue(item.issue.number)
+        if item.post is not None and item.post.mirror is not None:
+            post = store.post(item.post.url)
+            if post is not None:
+                report = LinkReport()
+                linked = self.shared.linker.link(
+                    post, store.stories(post_row=post.id), decided=datetime.now(UTC),
+                    report=report, old=store.links().get(post.id), final=False)
+                if linked:
+                    self.shared.decided.add(post.url)
+                    self._count(report)
+                else:
+                    self.stats.inc("aggregator/links_waiting")
+        return item
+
+    def close_spider(self) -> None:
+        shared = self.shared
+        if shared is None:
+            return
+        shared.users -= 1
+        if shared.users > 0:
+            return  # another crawl of this process still runs: it may bring the issue
+        _SHARED.pop(next(k for k, v in _SHARED.items() if v is shared), None)
+        report = shared.linker.link_all(decided=datetime.now(UTC),
+                                        skip=frozenset(shared.decided))
+        self._count(report)
+        for url in report.unlinked_mirrors:
+            self.stats.append("aggregator/unlinked_mirrors",
+                              f"{url} ({report.reasons.get(url, 'no match')})")
+        self.stats.inc("aggregator/link_passes")
+
+    def _count(self, report: LinkReport) -> None:
+        self.stats.inc("aggregator/links_made", len(report.linked))
+        self.stats.inc("aggregator/links_changed", len(report.changed))
+        self.stats.inc("aggregator/story_pairs", report.story_pairs)
+        for url, number, method in report.linked:
+            self.stats.append("aggregator/linked", f"{url} -> #{number} ({method})")
