@@ -15,7 +15,6 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from aggregator.items import Issue, Post, Story, Translation, WatchItem
 from aggregator.linking import (
     FEATURES_VERSION,
     LAYERS,
@@ -29,7 +28,16 @@ from aggregator.linking import (
     doc_from_post,
     link_mirror,
 )
-from aggregator.store import IssueRow, LinkRow, PostRow, Store, StoryRow
+from aggregator.store import (
+    IssueRow,
+    LinkRow,
+    PostRow,
+    Store,
+    StoryRow,
+    issue_from_row,
+    post_from_row,
+    story_from_row,
+)
 
 
 @dataclass(frozen=True)
@@ -59,49 +67,12 @@ class LinkReport:
         }
 
 
-def _story(row: StoryRow) -> Story:
-    return Story(row.position, row.headline, row.section, row.link, row.outlet, row.date,
-                 row.summary)
-
-
-def _watch(items: Sequence[dict[str, Any]]) -> tuple[WatchItem, ...]:
-    return tuple(WatchItem(i.get("title") or "", i.get("link"), i.get("show"), i.get("note"))
-                 for i in items)
-
-
-def issue_item(row: IssueRow, stories: Sequence[StoryRow]) -> Issue:
-    """The stored issue as the item the linker's adapters take."""
-    return Issue(
-        number=row.number, url=row.url, numeric_url=row.numeric_url, title=row.title,
-        week_start=row.week_start, week_end=row.week_end, intro=row.intro,
-        takeaways=tuple(row.takeaways), quick_hits=tuple(row.quick_hits),
-        watch=_watch(row.watch), stories=tuple(_story(s) for s in stories),
-        published=row.published, markup="classic",
-    )
-
-
-def post_item(row: PostRow, stories: Sequence[StoryRow]) -> Post:
-    mirror = None
-    if row.is_mirror:
-        mirror = Translation(
-            issue_number=row.stated_issue_number, title=row.title_zh or "",
-            source_url=row.source_url, summary=row.summary, week_start=row.week_start,
-            week_end=row.week_end, intro=row.intro, takeaways=tuple(row.takeaways),
-            quick_hits=tuple(row.quick_hits), watch=_watch(row.watch),
-            stories=tuple(_story(s) for s in stories), english_text=row.english_text,
-            english_links=tuple(row.english_links),
-        )
-    return Post(url=row.url, post_id=row.post_id, title=row.title, published=row.published,
-                author=row.author, category=row.category, content_html=row.content_html,
-                content_text=row.content_text, mirror=mirror)
-
-
 def _issue_doc(row: IssueRow, stories: Sequence[StoryRow]) -> LinkDoc:
-    return doc_from_issue(issue_item(row, stories))
+    return doc_from_issue(issue_from_row(row, stories))
 
 
 def _post_doc(row: PostRow, stories: Sequence[StoryRow]) -> LinkDoc:
-    return doc_from_post(post_item(row, stories))
+    return doc_from_post(post_from_row(row, stories))
 
 
 class FeatureCache:
@@ -265,7 +236,8 @@ def _align(store: Store, by_issue: dict[int, list[StoryRow]],
         en = by_issue.get(link.issue_number, [])
         if not (everything or post.url in decided_now or _needs_alignment(zh, en)):
             continue
-        aligned = align_stories([_story(s) for s in zh], [_story(s) for s in en])
+        aligned = align_stories([story_from_row(s) for s in zh],
+                                [story_from_row(s) for s in en])
         zh_pair = {z: e for z, e, _score in aligned}
         pairs.update({s.id: zh_pair.get(s.position) for s in zh})
         if newest[link.issue_number] == post.id:

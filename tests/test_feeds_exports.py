@@ -84,6 +84,8 @@ def test_exports_rows(store: Store, tmp_path: Path) -> None:
         "week_end": "2026-04-09", "stories_en": 2, "title_zh": "标题",
         "mirror_urls": ["https://news.qimuai.cn/?post=3776"], "stories_zh": 1,
         "on_aiweekly": True,
+        # One title/story count per further mirror language of the registry.
+        "title_zh_hant": None, "stories_zh_hant": 0,
     }
     stories = [json.loads(line) for line in files["stories.jsonl"].decode().splitlines()]
     assert [(s["issue_number"], s["lang"], s["position"]) for s in stories] == [

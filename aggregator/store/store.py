@@ -1,10 +1,5 @@
-"""SQLAlchemy 2 models and a Store with idempotent upserts.
-
-Tables: ``pages`` (one row per fetched URL: validators and compressed body, so incremental runs
-send conditional requests and can re-parse without downloading), ``issues`` (English issues),
-``posts`` (mirror-site posts), ``stories`` (stories of an issue or of a post, per language),
-``aliases`` (alternative URLs of an issue, e.g. the numeric URL that redirects to the slug) and
-``links`` (a post linked to an issue, with method, score and evidence).
+"""The Store: the one way into the database, with idempotent upserts (tables in
+:mod:`aggregator.store.models`, item <-> row mapping in :mod:`aggregator.store.mapping`).
 
 Upserts compare a content hash, so storing the same parse twice writes nothing: a second run
 of the same crawl leaves the same rows.
@@ -13,190 +8,32 @@ of the same crawl leaves the same rows.
 from __future__ import annotations
 
 import hashlib
-import json
 import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    Date,
-    DateTime,
-    Float,
-    ForeignKey,
-    Integer,
-    LargeBinary,
-    String,
-    Text,
-    TypeDecorator,
-    create_engine,
-    delete,
-    event,
-    select,
-)
-from sqlalchemy.engine import Dialect, Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy import create_engine, delete, event, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
-from aggregator.items import Issue, Post, Story, WatchItem, to_jsonable
+from aggregator.items import Issue, Post
+from aggregator.store.mapping import issue_to_row, post_to_row, sha256_json, story_rows
+from aggregator.store.models import (
+    AliasRow,
+    Base,
+    FeatureRow,
+    IssueRow,
+    LinkRow,
+    PageRow,
+    PostRow,
+    StoryRow,
+)
 
 Change = Literal["new", "updated", "unchanged"]
-
-
-class AwareDateTime(TypeDecorator[datetime]):
-    """Stores UTC, returns aware UTC datetimes on every backend (SQLite keeps no zone)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError(f"naive datetime refused by the store: {value!r}")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class PageRow(Base):
-    __tablename__ = "pages"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    url: Mapped[str] = mapped_column(String(2048), unique=True, index=True)
-    source: Mapped[str] = mapped_column(String(64), index=True)
-    status: Mapped[int] = mapped_column(Integer)
-    content_type: Mapped[str | None] = mapped_column(String(255))
-    etag: Mapped[str | None] = mapped_column(String(255))
-    last_modified: Mapped[str | None] = mapped_column(String(64))
-    body: Mapped[bytes | None] = mapped_column(LargeBinary)  # zlib-compressed raw bytes
-    body_sha256: Mapped[str | None] = mapped_column(String(64))
-    first_fetched: Mapped[datetime] = mapped_column(AwareDateTime())
-    last_fetched: Mapped[datetime] = mapped_column(AwareDateTime())
-    last_changed: Mapped[datetime] = mapped_column(AwareDateTime())
-    flags: Mapped[list[str]] = mapped_column(JSON, default=list)
-
-
-class IssueRow(Base):
-    __tablename__ = "issues"
-
-    number: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    url: Mapped[str] = mapped_column(String(2048), index=True)
-    numeric_url: Mapped[str] = mapped_column(String(2048))
-    title: Mapped[str] = mapped_column(Text)
-    week_start: Mapped[date | None] = mapped_column(Date)
-    week_end: Mapped[date | None] = mapped_column(Date)
-    published: Mapped[datetime | None] = mapped_column(AwareDateTime())
-    intro: Mapped[str] = mapped_column(Text, default="")
-    takeaways: Mapped[list[str]] = mapped_column(JSON, default=list)
-    quick_hits: Mapped[list[str]] = mapped_column(JSON, default=list)
-    watch: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    content_html: Mapped[str] = mapped_column(Text, default="")
-    markup: Mapped[str] = mapped_column(String(16))
-    content_sha256: Mapped[str] = mapped_column(String(64))
-    first_seen: Mapped[datetime] = mapped_column(AwareDateTime())
-    updated: Mapped[datetime] = mapped_column(AwareDateTime())
-
-
-class PostRow(Base):
-    __tablename__ = "posts"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    url: Mapped[str] = mapped_column(String(2048), unique=True, index=True)
-    source: Mapped[str] = mapped_column(String(64), index=True)
-    lang: Mapped[str] = mapped_column(String(8))
-    post_id: Mapped[int | None] = mapped_column(Integer)
-    title: Mapped[str] = mapped_column(Text)
-    published: Mapped[datetime | None] = mapped_column(AwareDateTime())
-    author: Mapped[str | None] = mapped_column(String(255))
-    category: Mapped[str | None] = mapped_column(String(255))
-    content_html: Mapped[str] = mapped_column(Text, default="")
-    content_text: Mapped[str] = mapped_column(Text, default="")
-    is_mirror: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Mirror fields (null/empty for ordinary posts).
-    stated_issue_number: Mapped[int | None] = mapped_column(Integer, index=True)
-    title_zh: Mapped[str | None] = mapped_column(Text)
-    source_url: Mapped[str | None] = mapped_column(String(2048))
-    summary: Mapped[str] = mapped_column(Text, default="")
-    week_start: Mapped[date | None] = mapped_column(Date)
-    week_end: Mapped[date | None] = mapped_column(Date)
-    intro: Mapped[str] = mapped_column(Text, default="")
-    takeaways: Mapped[list[str]] = mapped_column(JSON, default=list)
-    quick_hits: Mapped[list[str]] = mapped_column(JSON, default=list)
-    watch: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    english_text: Mapped[str] = mapped_column(Text, default="")
-    english_links: Mapped[list[str]] = mapped_column(JSON, default=list)
-    markup: Mapped[str] = mapped_column(String(16))
-    content_sha256: Mapped[str] = mapped_column(String(64))
-    first_seen: Mapped[datetime] = mapped_column(AwareDateTime())
-    updated: Mapped[datetime] = mapped_column(AwareDateTime())
-
-
-class StoryRow(Base):
-    """A story of an English issue (``issue_number`` set) or of a mirror post (``post_row``)."""
-
-    __tablename__ = "stories"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    issue_number: Mapped[int | None] = mapped_column(
-        ForeignKey("issues.number", ondelete="CASCADE"), index=True
-    )
-    post_row: Mapped[int | None] = mapped_column(
-        ForeignKey("posts.id", ondelete="CASCADE"), index=True
-    )
-    lang: Mapped[str] = mapped_column(String(8))
-    position: Mapped[int] = mapped_column(Integer)
-    section: Mapped[str | None] = mapped_column(Text)
-    headline: Mapped[str] = mapped_column(Text)
-    link: Mapped[str | None] = mapped_column(String(2048))
-    outlet: Mapped[str | None] = mapped_column(String(255))
-    date: Mapped[date | None] = mapped_column(Date)
-    summary: Mapped[str | None] = mapped_column(Text)
-    pair: Mapped[int | None] = mapped_column(Integer)  # aligned story position, other language
-
-
-class AliasRow(Base):
-    __tablename__ = "aliases"
-
-    url: Mapped[str] = mapped_column(String(2048), primary_key=True)
-    issue_number: Mapped[int] = mapped_column(Integer, index=True)
-    kind: Mapped[str] = mapped_column(String(32))  # "numeric" or "redirect"
-
-
-class LinkRow(Base):
-    __tablename__ = "links"
-
-    post_row: Mapped[int] = mapped_column(
-        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
-    )
-    issue_number: Mapped[int | None] = mapped_column(Integer, index=True)
-    method: Mapped[str] = mapped_column(String(32))
-    score: Mapped[float] = mapped_column(Float)
-    evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    decided: Mapped[datetime] = mapped_column(AwareDateTime())
-
-
-class FeatureRow(Base):
-    """Linking features of a stored document, so linking a new page is a lookup."""
-
-    __tablename__ = "features"
-
-    url: Mapped[str] = mapped_column(String(2048), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16), index=True)  # "issue" or "post"
-    content_sha256: Mapped[str] = mapped_column(String(64))  # of the row it was computed from
-    version: Mapped[int] = mapped_column(Integer)
-    data: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 @dataclass(frozen=True)
@@ -209,31 +46,6 @@ class StoredPage:
     etag: str | None
     last_modified: str | None
     body: bytes | None
-
-
-def sha256_json(value: Any) -> str:
-    data = json.dumps(to_jsonable(value), sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(data.encode("utf-8")).hexdigest()
-
-
-def _watch_json(items: Sequence[WatchItem]) -> list[dict[str, Any]]:
-    return [to_jsonable(item) for item in items]
-
-
-def _story_rows(stories: Sequence[Story], lang: str) -> list[StoryRow]:
-    return [
-        StoryRow(
-            lang=lang,
-            position=s.position,
-            section=s.section,
-            headline=s.headline,
-            link=s.link,
-            outlet=s.outlet,
-            date=s.date,
-            summary=s.summary,
-        )
-        for s in stories
-    ]
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -339,17 +151,11 @@ class Store:
             if row is None:
                 row = IssueRow(number=issue.number, first_seen=seen)
                 s.add(row)
-            row.url, row.numeric_url, row.title = issue.url, issue.numeric_url, issue.title
-            row.week_start, row.week_end, row.published = (
-                issue.week_start, issue.week_end, issue.published)
-            row.intro, row.takeaways = issue.intro, list(issue.takeaways)
-            row.quick_hits, row.watch = list(issue.quick_hits), _watch_json(issue.watch)
-            row.content_html, row.markup, row.content_sha256 = (
-                issue.content_html, issue.markup, digest)
+            issue_to_row(issue, row, digest)
             row.updated = updated if change == "new" else max(updated, row.updated)
             s.flush()
             s.execute(delete(StoryRow).where(StoryRow.issue_number == issue.number))
-            for story in _story_rows(issue.stories, "en"):
+            for story in story_rows(issue.stories, "en"):
                 story.issue_number = issue.number
                 s.add(story)
             for alias, kind in ((issue.numeric_url, "numeric"), (issue.url, "canonical")):
@@ -414,29 +220,12 @@ class Store:
             if row is None:
                 row = PostRow(url=post.url, source=source, first_seen=seen)
                 s.add(row)
-            row.lang, row.post_id, row.title, row.published = (
-                lang, post.post_id, post.title, post.published)
-            row.author, row.category = post.author, post.category
-            row.content_html, row.content_text = post.content_html, post.content_text
-            row.markup, row.content_sha256 = post.markup, digest
+            post_to_row(post, row, lang, digest)
             row.updated = updated if change == "new" else max(updated, row.updated)
             mirror = post.mirror
-            row.is_mirror = mirror is not None
-            row.stated_issue_number = mirror.issue_number if mirror else None
-            row.title_zh = mirror.title if mirror else None
-            row.source_url = mirror.source_url if mirror else None
-            row.summary = mirror.summary if mirror else ""
-            row.week_start = mirror.week_start if mirror else None
-            row.week_end = mirror.week_end if mirror else None
-            row.intro = mirror.intro if mirror else ""
-            row.takeaways = list(mirror.takeaways) if mirror else []
-            row.quick_hits = list(mirror.quick_hits) if mirror else []
-            row.watch = _watch_json(mirror.watch) if mirror else []
-            row.english_text = mirror.english_text if mirror else ""
-            row.english_links = list(mirror.english_links) if mirror else []
             s.flush()
             s.execute(delete(StoryRow).where(StoryRow.post_row == row.id))
-            for story in _story_rows(mirror.stories if mirror else (), lang):
+            for story in story_rows(mirror.stories if mirror else (), lang):
                 story.post_row = row.id
                 s.add(story)
             return change, row.id
