@@ -123,8 +123,11 @@ def document_rows(store: Store, catalog: list[IssueView]) -> list[dict[str, Any]
             group_of[view.english.url] = view.key
         for mirror in view.mirrors:
             group_of[mirror.post.url] = view.key
-            if view.mirror is not None and mirror is not view.mirror:
-                duplicate_of[mirror.post.url] = view.mirror.post.url
+            # A re-post is a duplicate of the newest mirror in its own language; a mirror
+            # in another language is a sibling, never a duplicate.
+            newest = view.mirror_in(mirror.post.lang)
+            if newest is not None and mirror is not newest:
+                duplicate_of[mirror.post.url] = newest.post.url
     rows: list[dict[str, Any]] = []
     original = newsletter()
     for issue in store.issues():

@@ -20,10 +20,14 @@ from lxml import etree
 from sqlalchemy import create_engine, func, select
 
 from aggregator.replica import DEFAULT_ROOT, ReplicaServer, RequestRecord
+from aggregator.sites import SITES, mirror_languages
 from aggregator.store import IssueRow, LinkRow, PageRow, PostRow, StoryRow
+from tests import truth as truth_of
 
-TRUTH = json.loads((DEFAULT_ROOT / "truth.json").read_text(encoding="utf-8"))
+TRUTH = truth_of.load(DEFAULT_ROOT)
 TRUTH_ISSUES = {i["number"]: i for i in TRUTH["issues"]}
+MIRRORS = truth_of.posts(TRUTH, "mirror_posts")
+OTHERS = truth_of.posts(TRUTH, "other_posts")
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
         "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8"]
 
@@ -52,9 +56,11 @@ def _counts(db: Path) -> dict[str, int]:
 def _run(server: ReplicaServer, out: Path) -> Run:
     server.clear_log()
     bases = server.base_urls
+    served = [f"{key}={bases[site.canonical_base]}" for key, site in SITES.items()
+              if site.canonical_base in bases]
+    assert len(served) == len(SITES), "the replica serves every registered site"
     command = [sys.executable, "-m", "aggregator.cli", "run", "--out", str(out), "--quiet",
-               "--base-url", f"aiweekly={bases['https://aiweekly.co']}",
-               "--base-url", f"qimuai={bases['https://news.qimuai.cn']}", *FAST]
+               *(arg for base in served for arg in ("--base-url", base)), *FAST]
     done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     exports = {
@@ -115,26 +121,28 @@ def test_every_english_story_matches_truth(runs: list[Run]) -> None:
 
 def test_mirrors_and_other_posts_match_truth(runs: list[Run]) -> None:
     docs = {row["url"]: row for row in runs[1].exports["documents"]}
-    for post in TRUTH["mirror_posts"]:
+    assert {p["site"] for p in MIRRORS} == {k for k, s in SITES.items() if s.kind == "mirror"}
+    for post in MIRRORS:
         doc = docs[post["url"]]
         assert doc["kind"] == "mirror", post["url"]
+        assert (doc["source"], doc["lang"]) == (post["site"], SITES[post["site"]].lang)
         assert doc["stated_issue_number"] == post["issue_number"], post["url"]
         if not TRUTH_ISSUES[post["issue_number"]]["on_aiweekly"]:
             continue  # its issue was never crawled: see the next test
         assert doc["issue_number"] == post["issue_number"], post["url"]
-        if post["variant"] == "no_source_line":
+        if not truth_of.has_source_line(post):
             assert doc["link_method"] in ("embedded-en", "zh-anchors"), post["url"]
             assert 0 < doc["link_score"] <= 1
         else:
             assert doc["link_method"] == "explicit" and doc["link_score"] == 1.0, post["url"]
-    for post in TRUTH["other_posts"]:
+    for post in OTHERS:
         doc = docs[post["url"]]
         assert (doc["kind"], doc["issue_number"]) == ("other", None), post["url"]
 
 
 def test_mirror_of_an_issue_never_crawled_is_kept_unlinked_and_reported(runs: list[Run]) -> None:
-    never = [p for p in TRUTH["mirror_posts"]
-             if not TRUTH_ISSUES[p["issue_number"]]["on_aiweekly"]]
+    never = [p for p in MIRRORS if not TRUTH_ISSUES[p["issue_number"]]["on_aiweekly"]]
+    assert never
     docs = {row["url"]: row for row in runs[1].exports["documents"]}
     for post in never:
         assert docs[post["url"]]["issue_number"] is None
@@ -149,6 +157,12 @@ def test_chinese_titles_and_story_counts_match_truth(runs: list[Run]) -> None:
         assert row["number"] == number, number
         assert row["stories_zh"] == len(truth["stories"]), number
         assert row["title_en"] == (truth["title_en"] if truth["on_aiweekly"] else None), number
+    issues = _by_number(runs[1])
+    for key, site in SITES.items():
+        column = site.lang.lower().replace("-", "_")
+        for number, want in truth_of.site_issue_titles(TRUTH, key).items():
+            assert issues[number][f"title_{column}"] == want[f"title_{column}"], (key, number)
+            assert issues[number][f"stories_{column}"] == want["stories_zh"], (key, number)
 
 
 def test_incremental_run_downloads_only_what_changed(runs: list[Run]) -> None:
@@ -185,6 +199,15 @@ def test_a_repeated_run_adds_no_rows_and_rewrites_identical_outputs(runs: list[R
     assert all(url.endswith("/robots.txt") for url in downloaded), downloaded
 
 
+def test_the_summary_shows_the_links_the_crawl_made(runs: list[Run]) -> None:
+    first = [p for p in MIRRORS if p["snapshot"] == 1]
+    linked = [p for p in first if TRUTH_ISSUES[p["issue_number"]]["first_snapshot"] == 1]
+    assert f"links: {len(linked)} made this run" in runs[0].stdout, runs[0].stdout
+    assert f"{len(linked)} mirror posts linked in all" in runs[0].stdout
+    # The repeated run changes nothing, and says so.
+    assert "links: 0 made this run (0 changed" in runs[2].stdout, runs[2].stdout
+
+
 def test_first_run_stores_every_snapshot1_issue(runs: list[Run]) -> None:
     first = {n for n, r in _by_number(runs[0]).items() if r["on_aiweekly"]}
     assert first == {n for n, i in TRUTH_ISSUES.items() if i["first_snapshot"] == 1}
@@ -192,11 +215,9 @@ def test_first_run_stores_every_snapshot1_issue(runs: list[Run]) -> None:
 
 
 def test_every_post_is_fetched_once(runs: list[Run]) -> None:
-    posts = [r.url for r in runs[0].requests if "?post=" in r.url]
-    assert posts and len(posts) == len(set(posts))
-    expected = {p["url"] for p in TRUTH["mirror_posts"] + TRUTH["other_posts"]
-                if p["snapshot"] == 1}
-    assert set(posts) == expected
+    expected = {p["url"] for p in MIRRORS + OTHERS if p["snapshot"] == 1}
+    fetched = [r.url for r in runs[0].requests if r.url in expected]
+    assert sorted(fetched) == sorted(expected)  # every post, each exactly once
 
 
 def test_no_mojibake_anywhere_in_the_store(runs: list[Run], tmp_path: Path) -> None:
@@ -217,13 +238,15 @@ def test_feeds_have_one_entry_per_issue_in_each_language(runs: list[Run]) -> Non
     count = {name: len(list(etree.fromstring(data).iter(f"{atom}entry")))
              for name, data in runs[1].feeds.items() if name.endswith(".atom.xml")}
     english = sum(1 for i in TRUTH_ISSUES.values() if i["on_aiweekly"])
-    mirrored = {p["issue_number"] for p in TRUTH["mirror_posts"]}
-    # The re-posted issue is one zh entry; a mirror not yet linked is an entry of its own.
+    mirrored = {p["issue_number"] for p in MIRRORS}
+    # A re-posted issue is one entry per language; a mirror not linked is an entry of its own.
     assert count["en.atom.xml"] == english
-    assert count["zh.atom.xml"] == len(mirrored)
+    for lang in mirror_languages():
+        in_lang = {p["issue_number"] for p in MIRRORS if SITES[p["site"]].lang == lang}
+        assert count[f"{lang}.atom.xml"] == len(in_lang), lang
     assert count["all.atom.xml"] == len(set(TRUTH_ISSUES) | mirrored)
-    assert sorted(runs[1].feeds) == sorted(f"{n}.{k}.xml" for n in ("en", "zh", "all")
-                                           for k in ("atom", "rss"))
+    names = ("en", *mirror_languages(), "all")
+    assert sorted(runs[1].feeds) == sorted(f"{n}.{k}.xml" for n in names for k in ("atom", "rss"))
 
 
 def test_unreachable_site_fails_with_a_one_line_reason(tmp_path: Path) -> None:
@@ -243,7 +266,7 @@ def test_unreachable_site_fails_with_a_one_line_reason(tmp_path: Path) -> None:
 
 def test_every_chinese_story_is_paired_with_its_english_story(runs: list[Run]) -> None:
     stories = runs[1].exports["stories"]
-    zh = [s for s in stories if s["lang"] == "zh" and s["issue_number"] is not None
+    zh = [s for s in stories if s["lang"] != "en" and s["issue_number"] is not None
           and TRUTH_ISSUES[s["issue_number"]]["on_aiweekly"]]
     assert zh
     # truth.json lists each issue's stories once, in both languages, in the same order.
@@ -258,15 +281,18 @@ def test_relink_recomputes_everything_and_reports_no_change(runs: list[Run]) -> 
     command = [sys.executable, "-m", "aggregator.cli", "relink", "--out", str(out)]
     done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
-    linked = sum(1 for p in TRUTH["mirror_posts"] if TRUTH_ISSUES[p["issue_number"]]["on_aiweekly"])
-    assert f"Relinked: {linked} linked, 1 unlinked, 0 changed" in done.stdout
+    linked = sum(1 for p in MIRRORS if TRUTH_ISSUES[p["issue_number"]]["on_aiweekly"])
+    unlinked = len(MIRRORS) - linked
+    assert f"Relinked: {linked} linked, {unlinked} unlinked, 0 changed" in done.stdout
     assert json.loads((out / "exports" / "documents.jsonl").read_text(encoding="utf-8")
                       .splitlines()[0]) == runs[2].exports["documents"][0]
 
 
 def test_a_reposted_issue_is_one_group_with_the_newest_version_first(runs: list[Run]) -> None:
     docs = {row["url"]: row for row in runs[1].exports["documents"]}
-    for post in TRUTH["mirror_posts"]:
+    reposts = [p for p in MIRRORS if p["duplicate_of"]]
+    assert reposts
+    for post in reposts:
         if post["duplicate_of"]:
             older, newer = docs[post["duplicate_of"]], docs[post["url"]]
             assert older["group"] == newer["group"] == f"issue:{post['issue_number']}"
