@@ -2,7 +2,7 @@
 
     python benchmarks/crawl.py
 
-1. Page objects: best-of-N time per page type (the per-page path of every crawl).
+1. Page objects: best-of-N time per page, per registered site and page-object reader.
 2. Dates: our fixed-form parsers against dateparser on the site's forms.
 3. Whole runs through ``aggregator run`` on the loopback replica: a backfill (snapshot 1), an
    incremental run (snapshot 2) and a repeat (nothing changed): wall time, pages downloaded
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -21,21 +22,12 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from scrapy.http import HtmlResponse, XmlResponse
-
 from aggregator import dates
+from aggregator.decoding import decode
 from aggregator.replica import DEFAULT_ROOT, ReplicaServer
-from aggregator.sites import aiweekly, qimuai
+from aggregator.sites import SITES, Site
 
 MANIFEST = json.loads((DEFAULT_ROOT / "manifest.json").read_text(encoding="utf-8"))
-
-
-def _text(url: str) -> str:
-    entry = next(e for e in MANIFEST if e["url"] == url and e["file"])
-    body = (DEFAULT_ROOT / entry["file"]).read_bytes()
-    headers = {"Content-Type": entry["headers"]["Content-Type"]}
-    cls = XmlResponse if "xml" in headers["Content-Type"] else HtmlResponse
-    return str(cls(url=url, body=body, headers=headers).text)
 
 
 def best_ms(fn: Callable[[], Any], repeat: int = 7) -> float:
@@ -47,25 +39,44 @@ def best_ms(fn: Callable[[], Any], repeat: int = 7) -> float:
     return min(times) * 1000
 
 
+def _pages(site: Site) -> list[tuple[str, str, str]]:
+    """(url, reader, text) for every page of the site that its page objects read."""
+    found = []
+    pages = site.page_objects()
+    for entry in MANIFEST:
+        headers = entry.get("headers") or {}
+        if entry.get("status") != 200 or not entry.get("file") or not site.owns(entry["url"]):
+            continue
+        if entry["url"].endswith("/robots.txt"):
+            continue
+        text = decode(entry["url"], (DEFAULT_ROOT / entry["file"]).read_bytes(),
+                      headers.get("Content-Type"))
+        path = entry["url"][len(site.canonical_base):] or "/"
+        if path in site.feeds:
+            found.append((entry["url"], "parse_feed", text))
+            continue
+        try:
+            pages.parse_document(entry["url"], text)
+            found.append((entry["url"], "parse_document", text))
+        except ValueError:
+            found.append((entry["url"], "parse_listing", text))
+    return found
+
+
 def page_objects() -> None:
-    cases: list[tuple[str, str, Callable[[str, str], Any]]] = [
-        ("aiweekly classic issue", "https://aiweekly.co/issues/481", aiweekly.parse_issue_page),
-        ("aiweekly modern issue",
-         "https://aiweekly.co/issues/preemption-stalls-in-the-senate-google-cloud-soars-deepseek",
-         aiweekly.parse_issue_page),
-        ("aiweekly archive page", "https://aiweekly.co/issues", aiweekly.parse_archive_page),
-        ("aiweekly RSS (23 issues)", "https://aiweekly.co/issues.rss", aiweekly.parse_feed),
-        ("qimuai mirror post", "https://news.qimuai.cn/?post=3776", qimuai.parse_post),
-        ("qimuai GBK mirror post", "https://news.qimuai.cn/?post=3819", qimuai.parse_post),
-        ("qimuai other post", "https://news.qimuai.cn/?post=3782", qimuai.parse_post),
-        ("qimuai listing", "https://news.qimuai.cn/?sort=3", qimuai.parse_listing),
-        ("qimuai rss.php (20 posts)", "https://news.qimuai.cn/rss.php", qimuai.parse_feed),
-    ]
-    print("== page objects (best of 7)")
-    for name, url, parse in cases:
-        text = _text(url)
-        ms = best_ms(partial(parse, url, text))
-        print(f"  {name:28s} {len(text) / 1024:6.1f} KB  {ms:6.2f} ms")
+    print("== page objects, per registered site (best of 5 per page; median / max over pages)")
+    for site in SITES.values():
+        pages = site.page_objects()
+        by_reader: dict[str, list[tuple[float, int]]] = {}
+        for url, reader, text in _pages(site):
+            ms = best_ms(partial(getattr(pages, reader), url, text), repeat=5)
+            by_reader.setdefault(reader, []).append((ms, len(text)))
+        for reader, figures in sorted(by_reader.items()):
+            times = sorted(ms for ms, _size in figures)
+            kb = max(size for _ms, size in figures) / 1024
+            print(f"  {site.key:9s} {reader:15s} {len(times):3d} pages  median "
+                  f"{statistics.median(times):6.2f} ms  max {times[-1]:6.2f} ms "
+                  f"(largest {kb:.0f} KB)")
 
 
 def date_parsing() -> None:
@@ -96,9 +107,10 @@ def runs() -> None:
             server.set_snapshot(snapshot)
             server.clear_log()
             bases = server.base_urls
+            served = [f"{key}={bases[site.canonical_base]}" for key, site in SITES.items()
+                      if site.canonical_base in bases]
             command = [sys.executable, "-m", "aggregator.cli", "run", "--out", out, "--quiet",
-                       "--base-url", f"aiweekly={bases['https://aiweekly.co']}",
-                       "--base-url", f"qimuai={bases['https://news.qimuai.cn']}",
+                       *(arg for base in served for arg in ("--base-url", base)),
                        "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"]
             start = time.perf_counter()
             subprocess.run(command, check=True, capture_output=True)
