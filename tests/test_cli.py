@@ -88,3 +88,28 @@ def test_link_command_needs_no_database(tmp_path: Path, capsys: pytest.CaptureFi
     assert not list(tmp_path.glob("**/*.db"))
     out_text = capsys.readouterr().out
     assert "8 documents" in out_text and "skipped line 9:" in out_text and "line 11:" in out_text
+
+
+def test_run_configuration_is_resolved_once_with_one_database_default(
+        tmp_path: Path) -> None:
+    from aggregator.config import RunConfig
+
+    config = RunConfig.resolve(out=tmp_path, environ={})
+    assert config.db_url == f"sqlite:///{tmp_path / 'aggregator.db'}"
+    assert config.sources == ("aiweekly", "qimuai", "hant")
+    env = {"AGGREGATOR_DB_URL": "sqlite:///elsewhere.db",
+           "AGGREGATOR_BASE_URLS": "qimuai=http://127.0.0.1:9/"}
+    config = RunConfig.resolve(out=tmp_path, environ=env,
+                               base_urls=["aiweekly=http://127.0.0.1:8"])
+    assert config.db_url == "sqlite:///elsewhere.db"
+    # Base URLs stay a dict from the command line to the downloader middleware.
+    assert config.base_urls == {"qimuai": "http://127.0.0.1:9", "aiweekly": "http://127.0.0.1:8"}
+    assert config.scrapy_settings().get("AGGREGATOR_BASE_URLS") == config.base_urls
+
+
+def test_base_url_setting_accepts_the_text_form_scrapy_crawl_gets() -> None:
+    from aggregator.config import base_urls_setting
+
+    assert base_urls_setting("aiweekly=http://127.0.0.1:8") == {"aiweekly": "http://127.0.0.1:8"}
+    assert base_urls_setting({"hant": "http://127.0.0.1:7/"}) == {"hant": "http://127.0.0.1:7"}
+    assert base_urls_setting("") == {}

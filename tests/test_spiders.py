@@ -77,3 +77,35 @@ def test_a_crashing_page_object_is_quarantined(monkeypatch: pytest.MonkeyPatch) 
     response = _html("https://news.qimuai.cn/?post=3776", "qimuai/post-3776.html")
     [result] = list(QimuaiSpider().parse_page(response))
     assert result.post is None and result.flags == ("parser-error",)
+
+
+def test_scrapy_finds_a_spider_for_every_registered_site() -> None:
+    from scrapy.settings import Settings
+    from scrapy.spiderloader import get_spider_loader
+
+    from aggregator.sites import SITES
+
+    settings = Settings()
+    settings.setmodule("aggregator.settings")
+    assert sorted(get_spider_loader(settings).list()) == sorted(SITES)
+
+
+def test_a_registry_entry_without_a_binding_still_gets_a_spider(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from scrapy.settings import Settings
+    from scrapy.spiderloader import get_spider_loader
+
+    from aggregator import sites
+    from aggregator.crawl.spider import SiteSpider
+
+    generic = sites.Site(key="someblog", name="Some blog", canonical_base="https://blog.example",
+                         lang="zh", script="Hans", timezone="Asia/Shanghai",
+                         platform="wordpress", kind="mirror", bespoke=False)
+    monkeypatch.setitem(sites.SITES, "someblog", generic)
+    settings = Settings()
+    settings.setmodule("aggregator.settings")
+    spider = get_spider_loader(settings).load("someblog")
+    assert issubclass(spider, SiteSpider) and spider.name == "someblog"
+    # A WordPress entry with no start paths starts where every WordPress blog lists its posts.
+    assert generic.discovery_paths == ("/feed/", "/wp-sitemap.xml", "/")
+    assert generic.feeds == ("/feed/",)
