@@ -8,13 +8,26 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 __all__ = ["DEFAULT_ROOT", "MANIFEST_NAME", "ManifestEntry", "load_manifest"]
 
-DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "data" / "replica"
 MANIFEST_NAME = "manifest.json"
+
+
+def _bundled_root() -> Path:
+    """The bundled replica, package data of ``aggregator.replica`` (found the same way in a
+    checkout and in an installed wheel, whatever the working directory)."""
+    root = resources.files("aggregator.replica") / "data"
+    # The server reads files by path; a zipped install (no real files) is not supported.
+    if not isinstance(root, Path):
+        raise RuntimeError(f"the bundled replica is not a folder on disk: {root}")
+    return root.resolve()
+
+
+DEFAULT_ROOT = _bundled_root()
 
 # (host, decoded path, sorted decoded query pairs): the lookup key of a URL.
 Key = tuple[str, str, tuple[tuple[str, str], ...]]
