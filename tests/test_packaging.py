@@ -122,9 +122,16 @@ def test_every_package_data_file_is_installed(install: Install) -> None:
     replica = _data_files(DEFAULT_ROOT)
     assert {"manifest.json", "truth.json", "README.md"} <= set(replica)
     assert {Path(name).suffix for name in replica} >= {".json", ".md", ".html", ".xml", ".txt"}
-    assert _data_files(installed_package / "replica" / "data") == replica
+    _assert_same_files(_data_files(installed_package / "replica" / "data"), replica)
     # ... and so does any other data file of the package tree (py.typed, glossaries, ...).
-    assert _data_files(installed_package) == _data_files(PACKAGE)
+    _assert_same_files(_data_files(installed_package), _data_files(PACKAGE))
+
+
+def _assert_same_files(installed: dict[str, bytes], source: dict[str, bytes]) -> None:
+    missing = sorted(set(source) - set(installed))
+    assert not missing, f"{len(missing)} data files not installed, e.g. {missing[:5]}"
+    assert sorted(set(installed) - set(source)) == []
+    assert [name for name in source if installed[name] != source[name]] == []
 
 
 def test_installed_package_finds_its_bundled_replica(install: Install) -> None:
