@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from email.message import Message
@@ -18,10 +19,11 @@ from typing import Any
 
 import pytest
 
+import aggregator.replica
 from aggregator.replica import DEFAULT_ROOT, ReplicaServer, RequestRecord
 
 REPO = Path(__file__).resolve().parent.parent
-ROOT = REPO / "data" / "replica"
+ROOT = DEFAULT_ROOT
 AIW = "https://aiweekly.co"
 QIMU = "https://news.qimuai.cn"
 GBK_POST = "https://news.qimuai.cn/?post=3819"
@@ -54,6 +56,20 @@ def manifest() -> list[dict[str, Any]]:
     return data
 
 
+def manifest_sites() -> tuple[str, ...]:
+    """Canonical base of every host in the manifest, in first-seen order."""
+    hosts = dict.fromkeys(urllib.parse.urlsplit(e["url"]).hostname for e in manifest())
+    return tuple(f"https://{host}" for host in hosts)
+
+
+def module_env() -> dict[str, str]:
+    """The environment for ``python -m aggregator.replica`` run outside the repo: this checkout
+    importable, and no proxy variable that could capture loopback."""
+    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    return env
+
+
 def entry(url: str, snapshot: int) -> dict[str, Any]:
     """The manifest entry serving ``url`` in ``snapshot`` (highest snapshot <= it)."""
     found = [e for e in manifest() if e["url"] == url and e["snapshot"] <= snapshot]
@@ -74,13 +90,17 @@ def loop(srv: ReplicaServer, canonical_url: str) -> str:
 # -- construction and lifecycle ------------------------------------------------------------
 
 
-def test_default_root_is_the_bundled_replica() -> None:
-    assert DEFAULT_ROOT == ROOT
-    assert (DEFAULT_ROOT / "manifest.json").is_file()
+def test_default_root_is_package_data_of_aggregator_replica() -> None:
+    # Inside the package, not beside it in the repo, so an installed wheel has it too.
+    package_dir = Path(aggregator.replica.__file__).resolve().parent
+    assert package_dir / "data" == DEFAULT_ROOT
+    for name in ("manifest.json", "truth.json", "README.md"):
+        assert (DEFAULT_ROOT / name).is_file(), name
+    assert not (REPO / "data" / "replica").exists()  # no second copy left behind
 
 
-def test_missing_manifest_is_a_clear_error() -> None:
-    missing = REPO / "data" / "no-such-replica"
+def test_missing_manifest_is_a_clear_error(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-replica"
     with pytest.raises(FileNotFoundError, match=r"manifest not found: .*no-such-replica"):
         ReplicaServer(root=missing)
 
@@ -95,24 +115,27 @@ def test_bad_snapshot_is_rejected() -> None:
 
 
 def test_start_gives_one_loopback_port_per_site() -> None:
+    sites = manifest_sites()
+    assert {AIW, QIMU} < set(sites)  # the sites the other tests name, and more
     server = ReplicaServer()
     assert server.base_urls == {}
     with pytest.raises(RuntimeError, match="not running"):
         server.base_url_for("aiweekly.co")
     try:
         mapping = server.start()
-        assert set(mapping) == {AIW, QIMU}
-        assert server.sites == (AIW, QIMU)
+        assert set(mapping) == set(sites)
+        assert server.sites == sites
         assert server.base_urls == mapping
         assert server.start() == mapping  # idempotent
         ports = set()
         for base in mapping.values():
             assert base.startswith("http://127.0.0.1:")
             ports.add(int(base.rsplit(":", 1)[1]))
-        assert len(ports) == 2
+        assert len(ports) == len(sites)
+        for site in sites:
+            assert server.base_url_for(site.removeprefix("https://")) == mapping[site]
         for spelling in ("aiweekly.co", "AIWeekly.co", AIW, AIW + "/", AIW + "/issues?page=2"):
             assert server.base_url_for(spelling) == mapping[AIW]
-        assert server.base_url_for("news.qimuai.cn") == mapping[QIMU]
         with pytest.raises(KeyError):
             server.base_url_for("example.com")
     finally:
@@ -228,7 +251,8 @@ def test_301_keeps_the_absolute_canonical_location(srv: ReplicaServer) -> None:
 
 
 def test_unknown_urls_are_404_with_the_site_404_page(srv: ReplicaServer) -> None:
-    for site, path in ((AIW, "/no/such/page"), (QIMU, "/?post=1")):
+    for site in manifest_sites():
+        path = "/no/such/page" if site != QIMU else "/?post=1"
         status, headers, body = fetch(srv.base_url_for(site) + path)
         assert status == 404
         host = site.removeprefix("https://")
@@ -433,12 +457,13 @@ def test_serving_is_quiet(srv: ReplicaServer, capfd: pytest.CaptureFixture[str])
 # -- command line --------------------------------------------------------------------------
 
 
-def test_module_serves_until_interrupted() -> None:
-    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+def test_module_serves_the_bundled_replica_until_interrupted(tmp_path: Path) -> None:
+    # No --root and a working directory outside the repo: the bundled replica is found anyway.
+    sites = manifest_sites()
     process = subprocess.Popen(
-        [sys.executable, "-m", "aggregator.replica", "--snapshot", "2", "--root", str(ROOT)],
-        cwd=REPO,
-        env=env,
+        [sys.executable, "-m", "aggregator.replica", "--snapshot", "2"],
+        cwd=tmp_path,
+        env=module_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -446,14 +471,16 @@ def test_module_serves_until_interrupted() -> None:
     try:
         assert process.stdout is not None
         bases: dict[str, str] = {}
-        while len(bases) < 2:
+        while len(bases) < len(sites):
             line = process.stdout.readline()
             assert line, "server exited before printing its base URLs"
             if " -> " in line:
                 canonical, loopback = line.strip().split(" -> ")
                 bases[canonical] = loopback
-        assert set(bases) == {AIW, QIMU}
+        assert set(bases) == set(sites)
         assert fetch(bases[AIW] + "/issues/504")[0] == 301  # snapshot 2
+        for base in bases.values():
+            assert fetch(base + "/robots.txt")[0] == 200
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=10) == 0
     finally:
@@ -465,10 +492,11 @@ def test_module_serves_until_interrupted() -> None:
                 stream.close()
 
 
-def test_module_reports_a_missing_manifest() -> None:
+def test_module_reports_a_missing_manifest(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "aggregator.replica", "--root", str(REPO / "data" / "nope")],
-        cwd=REPO,
+        [sys.executable, "-m", "aggregator.replica", "--root", str(tmp_path / "nope")],
+        cwd=tmp_path,
+        env=module_env(),
         capture_output=True,
         text=True,
         timeout=30,

@@ -1,7 +1,8 @@
 """A variant of the bundled replica: the same kind of sites, different issues and formatting.
 
-:func:`build_variant` reads every page of ``data/replica`` (the latest snapshot of each URL) and
-rewrites it consistently into a new replica folder with its own ``truth.json``:
+:func:`build_variant` reads every page of the bundled replica (``aggregator.replica.DEFAULT_ROOT``,
+the latest snapshot of each URL) and rewrites it consistently into a new replica folder with its
+own ``truth.json``:
 
 * issues are renumbered (#481 → #1181 …) everywhere a number names an issue: URLs, ``<title>``,
   kickers, ``data-issue``, RSS titles, mirror titles "AI周刊第N期", ``内容来源`` URLs, 301s,
@@ -34,7 +35,9 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-SOURCE = Path(__file__).resolve().parent.parent / "data" / "replica"
+from aggregator.replica import DEFAULT_ROOT
+
+SOURCE = DEFAULT_ROOT
 
 ISSUE_OFFSET = 700  # 481 → 1181
 POST_OFFSET = 2000  # ?post=3776 → ?post=5776

@@ -1,84 +1,44 @@
-"""Loopback HTTP server for the bundled offline replica of aiweekly.co and news.qimuai.cn.
+"""Loopback HTTP server for a replica: every site host of its manifest on its own port.
 
-The replica (``data/replica/``) is a static copy of both sites: ``manifest.json`` lists, per
-canonical URL and snapshot, the HTTP status, headers and file to answer with. ``ReplicaServer``
-serves every site host from its own loopback port (chosen by the OS), so a crawler can fetch
-``http://127.0.0.1:<port>/issues?page=2`` in place of ``https://aiweekly.co/issues?page=2``.
+``ReplicaServer`` serves every site host from its own loopback port (chosen by the OS), so a
+crawler can fetch ``http://127.0.0.1:<port>/issues?page=2`` in place of
+``https://aiweekly.co/issues?page=2``.
 
 Responses are faithful to the manifest: the entry's status, its headers verbatim (``Location``
 stays the absolute canonical ``https://`` URL, as the real site sends) and the file's bytes
 unchanged (some pages are GBK). Conditional requests (``If-None-Match``, ``If-Modified-Since``)
 answer 304. The served snapshot can be switched at runtime, and every request is logged as a
 :class:`RequestRecord` so tests can count what a crawl fetched.
-
-Standard library only. Run ``python -m aggregator.replica [--snapshot N] [--root PATH]`` to
-serve until Ctrl-C.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
-import json
 import logging
-import re
 import socket
-import sys
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, cast
-from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
-__all__ = [
-    "DEFAULT_ROOT",
-    "ManifestEntry",
-    "ReplicaServer",
-    "RequestRecord",
-    "load_manifest",
-    "main",
-]
+from aggregator.replica.conditional import NOT_MODIFIED_HEADERS, not_modified
+from aggregator.replica.manifest import (
+    DEFAULT_ROOT,
+    Key,
+    ManifestEntry,
+    load_manifest,
+    target_key,
+    url_key,
+)
+
+__all__ = ["ReplicaServer", "RequestRecord"]
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "data" / "replica"
-MANIFEST_NAME = "manifest.json"
-
 _HTML_UTF8 = "text/html; charset=utf-8"
-# Headers a 304 repeats from the entry (RFC 9110 §15.4.5); the body and its length are omitted.
-_NOT_MODIFIED_HEADERS = frozenset({"etag", "last-modified"})
-_ENTITY_TAG_RE = re.compile(r'(?:W/)?"[^"]*"|[^,\s]+')
-
-# (host, decoded path, sorted decoded query pairs): the lookup key of a URL.
-_Key = tuple[str, str, tuple[tuple[str, str], ...]]
-
-
-@dataclass(frozen=True)
-class ManifestEntry:
-    """One manifest row: how ``url`` is answered from ``snapshot`` on (until replaced)."""
-
-    url: str
-    file: str | None
-    status: int
-    headers: dict[str, str] = field(hash=False)
-    snapshot: int
-
-    @property
-    def host(self) -> str:
-        return (urlsplit(self.url).hostname or "").lower()
-
-    def header(self, name: str) -> str | None:
-        """The entry's header ``name`` (case-insensitive), or None."""
-        lowered = name.lower()
-        for key, value in self.headers.items():
-            if key.lower() == lowered:
-                return value
-        return None
 
 
 @dataclass(frozen=True)
@@ -107,95 +67,8 @@ class _Response:
     close: bool = False
 
 
-def _url_key(url: str) -> _Key:
-    parts = urlsplit(url)
-    return _target_key((parts.hostname or "").lower(), parts.path, parts.query)
-
-
-def _target_key(host: str, path: str, query: str) -> _Key:
-    pairs = tuple(sorted(parse_qsl(query, keep_blank_values=True)))
-    return host.lower(), unquote(path) or "/", pairs
-
-
 def _canonical_base(host: str) -> str:
     return f"https://{host}"
-
-
-def load_manifest(root: Path) -> list[ManifestEntry]:
-    """Read and validate ``root/manifest.json``; every referenced file must exist under root."""
-    manifest_path = root / MANIFEST_NAME
-    if not manifest_path.is_file():
-        raise FileNotFoundError(
-            f"replica manifest not found: {manifest_path} (a replica is a folder with "
-            f"manifest.json and sites/, like the bundled {DEFAULT_ROOT})"
-        )
-    try:
-        raw = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ValueError(f"unreadable replica manifest {manifest_path}: {exc}") from exc
-    if not isinstance(raw, list):
-        raise ValueError(f"{manifest_path}: expected a JSON list of entries")
-    resolved_root = root.resolve()
-    entries: list[ManifestEntry] = []
-    seen: set[tuple[_Key, int]] = set()
-    for index, item in enumerate(raw):
-        where = f"{manifest_path} entry {index}"
-        if not isinstance(item, dict):
-            raise ValueError(f"{where}: expected an object")
-        url, file, status = item.get("url"), item.get("file"), item.get("status")
-        headers, snapshot = item.get("headers", {}), item.get("snapshot", 1)
-        if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https"):
-            raise ValueError(f"{where}: bad url {url!r}")
-        if not urlsplit(url).hostname:
-            raise ValueError(f"{where}: url without host {url!r}")
-        if file is not None and not isinstance(file, str):
-            raise ValueError(f"{where}: bad file {file!r}")
-        if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
-            raise ValueError(f"{where}: bad status {status!r}")
-        if not isinstance(headers, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
-        ):
-            raise ValueError(f"{where}: headers must map strings to strings")
-        if not isinstance(snapshot, int) or isinstance(snapshot, bool) or snapshot < 1:
-            raise ValueError(f"{where}: bad snapshot {snapshot!r}")
-        if file is not None:
-            path = (root / file).resolve()
-            if not path.is_relative_to(resolved_root):
-                raise ValueError(f"{where}: file {file!r} escapes the replica root")
-            if not path.is_file():
-                raise FileNotFoundError(f"{where}: file not found: {root / file}")
-        key = (_url_key(url), snapshot)
-        if key in seen:
-            raise ValueError(f"{where}: duplicate entry for {url} in snapshot {snapshot}")
-        seen.add(key)
-        entries.append(ManifestEntry(url, file, status, dict(headers), snapshot))
-    return entries
-
-
-def _etag_opaque(tag: str) -> str:
-    tag = tag.strip()
-    if tag.startswith("W/"):
-        tag = tag[2:]
-    return tag.strip('"')
-
-
-def _etag_matches(if_none_match: str, etag: str | None) -> bool:
-    """Weak comparison of ``If-None-Match`` (a list, ``*``, ``W/`` tags) with the entry's ETag."""
-    tags = _ENTITY_TAG_RE.findall(if_none_match)
-    if "*" in tags:
-        return True
-    if etag is None:
-        return False
-    wanted = _etag_opaque(etag)
-    return any(_etag_opaque(tag) == wanted for tag in tags)
-
-
-def _http_date(value: str) -> datetime | None:
-    try:
-        parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 class ReplicaServer:
@@ -210,9 +83,9 @@ class ReplicaServer:
         self.root = Path(root)
         self.host = host
         self._entries = load_manifest(self.root)
-        self._index: dict[_Key, list[ManifestEntry]] = {}
+        self._index: dict[Key, list[ManifestEntry]] = {}
         for entry in self._entries:
-            self._index.setdefault(_url_key(entry.url), []).append(entry)
+            self._index.setdefault(url_key(entry.url), []).append(entry)
         for candidates in self._index.values():
             candidates.sort(key=lambda e: e.snapshot)
         hosts: list[str] = []
@@ -259,9 +132,9 @@ class ReplicaServer:
 
     def lookup(self, url: str, snapshot: int | None = None) -> ManifestEntry | None:
         """The entry answering canonical ``url`` in ``snapshot`` (default: the served one)."""
-        return self._lookup(_url_key(url), self._snapshot if snapshot is None else snapshot)
+        return self._lookup(url_key(url), self._snapshot if snapshot is None else snapshot)
 
-    def _lookup(self, key: _Key, snapshot: int) -> ManifestEntry | None:
+    def _lookup(self, key: Key, snapshot: int) -> ManifestEntry | None:
         found: ManifestEntry | None = None
         for entry in self._index.get(key, ()):
             if entry.snapshot <= snapshot:
@@ -429,7 +302,7 @@ class ReplicaServer:
         else:
             path, _, query = target.partition("#")[0].partition("?")
         path = path or "/"
-        key = _target_key(site_host, path, query)
+        key = target_key(site_host, path, query)
         url = _canonical_base(site_host) + path + (f"?{query}" if query else "")
         if_none_match = (if_none_match or "").strip()
         if_modified_since = (if_modified_since or "").strip()
@@ -447,9 +320,9 @@ class ReplicaServer:
             record = RequestRecord(method, url, 404, conditional, snapshot)
             return _Response(404, [("Content-Type", content_type)], body, record)
 
-        if entry.status == 200 and self._not_modified(entry, if_none_match, if_modified_since):
+        if entry.status == 200 and not_modified(entry, if_none_match, if_modified_since):
             headers = [
-                (k, v) for k, v in entry.headers.items() if k.lower() in _NOT_MODIFIED_HEADERS
+                (k, v) for k, v in entry.headers.items() if k.lower() in NOT_MODIFIED_HEADERS
             ]
             record = RequestRecord(method, entry.url, 304, conditional, snapshot)
             return _Response(304, headers, b"", record)
@@ -457,17 +330,6 @@ class ReplicaServer:
         body = self._read_body(entry.file) if entry.file is not None else b""
         record = RequestRecord(method, entry.url, entry.status, conditional, snapshot)
         return _Response(entry.status, list(entry.headers.items()), body, record)
-
-    @staticmethod
-    def _not_modified(entry: ManifestEntry, if_none_match: str, if_modified_since: str) -> bool:
-        if if_none_match:  # takes precedence: If-Modified-Since is then ignored
-            return _etag_matches(if_none_match, entry.header("ETag"))
-        if if_modified_since:
-            last_modified = entry.header("Last-Modified")
-            since = _http_date(if_modified_since)
-            modified = _http_date(last_modified) if last_modified else None
-            return since is not None and modified is not None and modified <= since
-        return False
 
     def _error_response(self, method: str, site_host: str, target: str) -> _Response:
         url = _canonical_base(site_host) + (target if target.startswith("/") else "/")
@@ -591,32 +453,3 @@ class _ReplicaHandler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         logger.debug("replica %s: %s", self._site.site_host, format % args)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m aggregator.replica",
-        description="Serve the offline replica of aiweekly.co and news.qimuai.cn on loopback.",
-    )
-    parser.add_argument("--snapshot", type=int, default=1, help="snapshot to serve (default 1)")
-    parser.add_argument("--root", type=Path, default=DEFAULT_ROOT, help="replica directory")
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    args = parser.parse_args(argv)
-    try:
-        server = ReplicaServer(root=args.root, snapshot=args.snapshot, host=args.host)
-    except (OSError, ValueError) as exc:
-        parser.exit(2, f"error: {exc}\n")
-    with server:
-        print(f"serving replica snapshot {server.snapshot} from {server.root}", flush=True)
-        for canonical, loopback in server.base_urls.items():
-            print(f"{canonical} -> {loopback}", flush=True)
-        print("press Ctrl-C to stop", flush=True)
-        try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            print("stopping", file=sys.stderr, flush=True)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
