@@ -157,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="which replica snapshot to serve (default: the latest)")
     demo.add_argument("--replica", metavar="DIR",
                       help="serve another replica (a folder with manifest.json and sites/) "
-                           "instead of the bundled data/replica")
+                           "instead of the bundled one (aggregator/replica/data)")
     demo.add_argument("-s", "--set", dest="setting", action="append", default=[],
                       metavar="NAME=VALUE", help="override a Scrapy setting (repeatable)")
     demo.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
