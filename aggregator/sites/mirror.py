@@ -94,7 +94,7 @@ def default_markers(script: Script) -> MirrorMarkers:
 # ---------------------------------------------------------------------------------------------
 _C = r"\s*[:：]\s*"  # a colon, ASCII or fullwidth, with the stray spaces editors type
 # Between the column name and the issue title: a colon, or a bar or dash ("AI周刊第1187期｜…").
-_TITLE_SEP = r"[:：|｜丨\-–—]"
+_TITLE_SEP = r"[:：|｜丨\-－–—]"
 # Book-title and corner brackets around the column name: "《AI週刊》第482期：…".
 _OPEN = r"[《〈【「『]"
 _CLOSE = r"[》〉】」』]"
