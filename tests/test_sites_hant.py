@@ -446,3 +446,22 @@ def test_site_entry_drives_the_markers() -> None:
                                           translation=("翻譯",), english=("原文",)))
     post = hant.parse_post(url, html, site=blind)
     assert post.mirror is None or post.mirror.issue_number is None
+
+
+def test_listing_of_another_theme_still_lists_posts() -> None:
+    """No ``.entry-title`` links in the cards: links shaped like posts remain the entries."""
+    url, html = fixture_text("hant", "category-ai-weekly")
+    expected = hant.parse_listing(url, html)
+    listing = hant.parse_listing(url, html.replace('class="entry-title', 'class="card-title'))
+    assert {e.url for e in expected.entries} <= {e.url for e in listing.entries}
+    assert all(hant.is_post_url(e.url) for e in listing.entries)
+    assert listing.next_url == expected.next_url is not None
+
+
+@pytest.mark.parametrize("module", ["aggregator.sites.wordpress", "aggregator.sites.generic"])
+def test_platform_modules_are_page_objects_for_the_entry(module: str) -> None:
+    url, html = fixture_text("hant", "post-482")
+    pages = replace(SITE, pages_module=module).page_objects()
+    post = pages.parse_document(url, html)
+    assert isinstance(post, Post) and post.mirror is not None
+    assert post.mirror.issue_number == mirror_of(hant.parse_post(url, html)).issue_number

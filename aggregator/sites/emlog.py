@@ -13,6 +13,7 @@ import html as html_lib
 import re
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 from parsel import Selector
@@ -20,16 +21,20 @@ from parsel import Selector
 from aggregator.dates import parse_local_datetime, parse_rfc822
 from aggregator.items import Entry, Listing, Markup, Post
 from aggregator.normalize import canonical_url, clean_inline, sanitize_html
-from aggregator.sites.base import MirrorMarkers, Site
-from aggregator.sites.mirror import default_markers, issue_number, lines_of, parse_mirror, render
+from aggregator.sites.base import PageObjects, Site
+from aggregator.sites.mirror import issue_number, lines_of, markers_of, parse_mirror, render
 
 _LISTING_PATHS = frozenset({"/", "/index.php"})
 _DATETIME_TEXT_RE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}\s+\d{1,2}:\d{2}")
 
 
-def markers_of(site: Site) -> MirrorMarkers:
-    """The entry's markers, or the defaults for its script when it names none."""
-    return site.markers if site.markers is not None else default_markers(site.script)
+def page_objects(site: Site) -> PageObjects:
+    """EMLOG page objects bound to a registry entry (a mirror with no house quirks)."""
+    return PageObjects(
+        parse_feed=partial(parse_feed, site=site),
+        parse_listing=partial(parse_listing, site=site),
+        parse_document=partial(parse_post, site=site),
+    )
 
 
 def _is_site_host(url: str, site: Site) -> bool:

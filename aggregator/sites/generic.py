@@ -27,17 +27,17 @@ from aggregator.dates import parse_local_datetime, parse_rfc822
 from aggregator.items import Entry, Listing, Post
 from aggregator.normalize import canonical_url, clean_inline, sanitize_html
 from aggregator.sites import emlog, wordpress
-from aggregator.sites.base import MirrorMarkers, PageObjects, Site
+from aggregator.sites.base import PageObjects, Site
 from aggregator.sites.mirror import (
-    default_markers,
     issue_number,
     lines_of,
+    markers_of,
     parse_mirror,
     render,
     strip_revision_remark,
 )
 
-__all__ = ["markers_of", "page_objects", "parse_feed", "parse_links", "parse_listing",
+__all__ = ["page_objects", "parse_feed", "parse_links", "parse_listing",
            "parse_post"]
 
 # Children that carry an article's text; their text decides which element is the body.
@@ -56,11 +56,6 @@ _NOT_A_DOCUMENT_RE = re.compile(
 _NEXT_TEXTS = frozenset({"»", "›", "下一頁", "下一页", "Next", "Next »", "Older posts", "較舊文章",
                          "较旧文章", "下頁", "下页"})
 _MIN_BODY_CHARS = 200  # an undated page with less text than this is a notice, not a post
-
-
-def markers_of(site: Site) -> MirrorMarkers:
-    """The entry's markers, or the defaults for its script when it names none."""
-    return site.markers if site.markers is not None else default_markers(site.script)
 
 
 def page_objects(site: Site) -> PageObjects:

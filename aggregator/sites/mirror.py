@@ -27,7 +27,7 @@ from parsel import Selector
 from aggregator.dates import parse_week_range
 from aggregator.items import Translation
 from aggregator.normalize import clean_inline, clean_text
-from aggregator.sites.base import MirrorMarkers, Script
+from aggregator.sites.base import MirrorMarkers, Script, Site
 from aggregator.sites.mirror_body import (
     ARROW_RE,
     Line,
@@ -48,6 +48,7 @@ __all__ = [
     "is_story_line",
     "issue_number",
     "lines_of",
+    "markers_of",
     "parse_mirror",
     "patterns",
     "render",
@@ -87,6 +88,11 @@ DEFAULT_MARKERS: dict[Script, MirrorMarkers] = {
 def default_markers(script: Script) -> MirrorMarkers:
     """The default markers for a script; Latin-script sites get the Simplified ones."""
     return DEFAULT_MARKERS.get(script, DEFAULT_MARKERS["Hans"])
+
+
+def markers_of(site: Site) -> MirrorMarkers:
+    """A registry entry's markers, or the defaults for its script when it names none."""
+    return site.markers if site.markers is not None else default_markers(site.script)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import html as html_lib
 import re
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from urllib.parse import parse_qs, urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -24,10 +25,10 @@ from parsel import Selector
 from aggregator.dates import parse_local_datetime, parse_rfc822
 from aggregator.items import Entry, Listing, Post
 from aggregator.normalize import canonical_url, clean_inline, sanitize_html
-from aggregator.sites.base import MirrorMarkers, Site
-from aggregator.sites.mirror import default_markers, issue_number, lines_of, parse_mirror, render
+from aggregator.sites.base import PageObjects, Site
+from aggregator.sites.mirror import issue_number, lines_of, markers_of, parse_mirror, render
 
-__all__ = ["is_feed_url", "is_listing_url", "is_post_url", "markers_of", "parse_feed",
+__all__ = ["is_feed_url", "is_listing_url", "is_post_url", "page_objects", "parse_feed",
            "parse_listing", "parse_post", "parse_sitemap", "post_id_from_url"]
 
 _POST_PATH_RE = re.compile(r"^/\d{4}/\d{2}/\d{2}/[^/]+/?$")
@@ -37,9 +38,13 @@ _ID_RE = re.compile(r"(?:^|\s)(?:post-|postid-)(\d+)(?:\s|$)")
 _ARCHIVE_SITEMAP_RE = re.compile(r"-(?:taxonomies|users)-")
 
 
-def markers_of(site: Site) -> MirrorMarkers:
-    """The entry's markers, or the defaults for its script when it names none."""
-    return site.markers if site.markers is not None else default_markers(site.script)
+def page_objects(site: Site) -> PageObjects:
+    """WordPress page objects bound to a registry entry (a mirror with no house quirks)."""
+    return PageObjects(
+        parse_feed=partial(parse_feed, site=site),
+        parse_listing=partial(parse_listing, site=site),
+        parse_document=partial(parse_post, site=site),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -178,7 +183,21 @@ def parse_listing(url: str, text: str, *, site: Site) -> Listing:
         title = clean_inline(" ".join(link.css("::text").getall())) or None
         entries.append(Entry(url=entry_url, number=issue_number(title, markers_of(site)),
                              title=title, published=_published(card, site)))
+    if not entries:  # another theme without title links in cards: links shaped like posts
+        entries = _post_links(sel, url, site)
     return Listing(url=canonical_url(url), entries=tuple(entries), next_url=_next_url(sel, url))
+
+
+def _post_links(sel: Selector, url: str, site: Site) -> list[Entry]:
+    entries: dict[str, Entry] = {}
+    for anchor in sel.xpath("//body//a[@href]"):
+        target = _absolute(url, anchor.attrib["href"])
+        if target in entries or "#" in anchor.attrib["href"] or not is_post_url(target, site):
+            continue
+        title = clean_inline(" ".join(anchor.css("::text").getall())) or None
+        entries[target] = Entry(url=target, number=issue_number(title, markers_of(site)),
+                                title=title)
+    return list(entries.values())
 
 
 def _next_url(sel: Selector, url: str) -> str | None:
