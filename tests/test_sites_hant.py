@@ -22,7 +22,7 @@ from aggregator.decoding import decode
 from aggregator.items import Listing, Post, Translation, to_jsonable
 from aggregator.normalize import canonical_url
 from aggregator.sites import SITES, hant
-from aggregator.sites.mirror import chinese_number
+from aggregator.sites.mirror import Line, chinese_number, parse_mirror
 from tests.golden import FIXTURES, diff_fields, fixture_index, fixture_text, golden_problems
 from tests.golden import load_json as _load_json
 
@@ -465,3 +465,22 @@ def test_platform_modules_are_page_objects_for_the_entry(module: str) -> None:
     post = pages.parse_document(url, html)
     assert isinstance(post, Post) and post.mirror is not None
     assert post.mirror.issue_number == mirror_of(hant.parse_post(url, html)).issue_number
+
+
+@pytest.mark.parametrize("name", ["home", "category-ai-weekly"])
+def test_listing_pages_are_not_posts(name: str) -> None:
+    url, html = fixture_text("hant", name)
+    with pytest.raises(ValueError, match="no WordPress post"):
+        hant.parse_post(url, html)
+
+
+def test_story_dates_without_a_week_keep_their_text() -> None:
+    """No period, no range line, no English, no publication time: nothing places "4月11日" in
+    a year, so the date is kept as written for the normalize stage."""
+    assert SITE.markers is not None
+    lines = [Line("摘要："), Line("本週重點。"), Line("全文翻譯："), Line("資本動向"),
+             Line("某公司融資 · 4月11日 · 彭博社"), Line("→ 摘要。")]
+    mirror = parse_mirror("《AI週刊》第12期：標題", lines, SITE.markers)
+    assert mirror is not None and mirror.issue_number == 12
+    assert [(s.date, s.date_text, s.section) for s in mirror.stories] == [
+        (None, "4月11日", "資本動向")]
