@@ -23,7 +23,7 @@ from scrapy.responsetypes import responsetypes
 
 from aggregator.items import Listing, Post, Translation, to_jsonable
 from aggregator.normalize import canonical_url
-from aggregator.sites import qimuai
+from aggregator.sites import mirror, qimuai
 from tests.golden import diff_fields, golden_problems, load_json
 
 FIXTURES = Path(__file__).parent / "fixtures" / "qimuai"
@@ -240,8 +240,8 @@ def test_story_dates_with_a_year_or_hao(written: str, expected: str) -> None:
 
 
 def test_english_story_dates_with_a_year() -> None:
-    line = qimuai._Line("Anthropic Hits $30B Run Rate · Jan 2, 2027 · Bloomberg")
-    assert qimuai._is_story_line(line)
+    line = mirror.Line("Anthropic Hits $30B Run Rate · Jan 2, 2027 · Bloomberg")
+    assert mirror.is_story_line(line)
 
 
 @pytest.mark.parametrize(
