@@ -31,11 +31,12 @@ import pytest
 from aggregator.decoding import decode
 from aggregator.items import Listing, Post
 from aggregator.normalize import canonical_url
+from aggregator.replica import DEFAULT_ROOT
 from aggregator.sites import SITES, hant, qimuai
 from aggregator.sites.base import Site
 from tests.golden import FIXTURES, fixture_text, load_json
 
-REPLICA = FIXTURES.parents[1] / "data" / "replica"
+REPLICA = DEFAULT_ROOT
 TRUTH: dict[str, Any] = load_json(REPLICA / "truth.json")
 MANIFEST: list[dict[str, Any]] = load_json(REPLICA / "manifest.json")
 ISSUES = {issue["number"]: issue for issue in TRUTH["issues"]}

@@ -21,6 +21,7 @@ import pytest
 from aggregator.decoding import decode
 from aggregator.items import Listing, Post, Translation, to_jsonable
 from aggregator.normalize import canonical_url
+from aggregator.replica import DEFAULT_ROOT
 from aggregator.sites import SITES, hant
 from aggregator.sites.mirror import Line, chinese_number, parse_mirror
 from tests.golden import FIXTURES, diff_fields, fixture_index, fixture_text, golden_problems
@@ -29,7 +30,7 @@ from tests.golden import load_json as _load_json
 SITE = SITES["hant"]
 PAGES = SITE.page_objects()
 HEADERS = fixture_index("hant")
-REPLICA = FIXTURES.parents[1] / "data" / "replica"
+REPLICA = DEFAULT_ROOT
 
 PARSERS: dict[str, Callable[[str, str], Any]] = {
     "post": PAGES.parse_document,

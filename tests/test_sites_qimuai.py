@@ -23,11 +23,12 @@ from scrapy.responsetypes import responsetypes
 
 from aggregator.items import Listing, Post, Translation, to_jsonable
 from aggregator.normalize import canonical_url
+from aggregator.replica import DEFAULT_ROOT
 from aggregator.sites import mirror, qimuai
 from tests.golden import diff_fields, golden_problems, load_json
 
 FIXTURES = Path(__file__).parent / "fixtures" / "qimuai"
-REPLICA = Path(__file__).resolve().parents[1] / "data" / "replica"
+REPLICA = DEFAULT_ROOT
 HEADERS: dict[str, dict[str, Any]] = load_json(FIXTURES / "headers.json")
 
 
