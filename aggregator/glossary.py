@@ -11,6 +11,7 @@ from aggregator.anchors.glossary import (
     GlossaryMatch,
     load_glossary_file,
     load_glossary_text,
+    load_glossary_tsv,
 )
 
 __all__ = [
@@ -21,4 +22,5 @@ __all__ = [
     "GlossaryMatch",
     "load_glossary_file",
     "load_glossary_text",
+    "load_glossary_tsv",
 ]

@@ -28,14 +28,23 @@ def _converter() -> opencc.OpenCC:
     return opencc.OpenCC(_CONFIG)
 
 
-@lru_cache(maxsize=4096)
-def to_simplified(text: str) -> str:
-    """``text`` in Simplified script (Latin text and Simplified Chinese come back unchanged).
+# Short strings (story fields, glossary aliases, labels) repeat across documents: cache them;
+# a whole post is converted once per document build and not worth keeping.
+_CACHED_CHARS = 400
 
-    Cached: story fields and glossary aliases repeat across documents.
-    """
+
+@lru_cache(maxsize=8192)
+def _convert_short(text: str) -> str:
+    converted: str = _converter().convert(text)
+    return converted
+
+
+def to_simplified(text: str) -> str:
+    """``text`` in Simplified script (Latin text and Simplified Chinese come back unchanged)."""
     if not text or not _CJK_RE.search(text):
         return text
+    if len(text) <= _CACHED_CHARS:
+        return _convert_short(text)
     converted: str = _converter().convert(text)
     return converted
 

@@ -48,7 +48,12 @@ from aggregator.linking.documents import (
     doc_from_record,
     split_embedded_english,
 )
-from aggregator.linking.features import FEATURES_VERSION, Features, compute_features
+from aggregator.linking.features import (
+    FEATURES_VERSION,
+    Features,
+    compute_features,
+    features_key,
+)
 from aggregator.linking.groups import (
     DUP_JACCARD_NO_NUMBER,
     DUP_JACCARD_SAME_NUMBER,
@@ -106,6 +111,7 @@ __all__ = [
     "doc_from_issue",
     "doc_from_post",
     "doc_from_record",
+    "features_key",
     "group_documents",
     "jaccard",
     "link_corpus",
