@@ -16,6 +16,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+import opencc
 import parsel
 import pytest
 
@@ -792,3 +793,27 @@ def test_an_edited_glossary_invalidates_stored_features(
     fresh = after.get("issue", url, "sha-1", lambda: doc)
     assert after.computed == 1 and "ent:lumora" in fresh.anchors
     assert store.features("issue")[url].version == features_key(edited)
+
+
+def test_align_stories_reads_stored_traditional_stories(corpus: Corpus) -> None:
+    # Stored stories keep their script (the relink path passes them as they are).
+    zh = corpus.posts[3776].mirror
+    assert zh is not None
+    to_taiwan = opencc.OpenCC("s2twp")  # how the Traditional mirror is written
+    traditional = tuple(
+        replace(
+            s,
+            headline=to_taiwan.convert(s.headline),
+            summary=to_taiwan.convert(s.summary) if s.summary else None,
+            outlet=to_taiwan.convert(s.outlet) if s.outlet else None,
+        )
+        for s in zh.stories
+    )
+    assert any(looks_traditional(s.headline + (s.summary or "")) for s in traditional)
+    en = corpus.issues[481].stories
+    expected = align_stories(zh.stories, en)
+    got = align_stories(traditional, en)
+    assert [(z, e) for z, e, _ in got] == [(z, e) for z, e, _ in expected]
+    # Same anchors as the Simplified stories, so the same scores (not merely the same order).
+    assert [score for *_, score in got] == pytest.approx([score for *_, score in expected],
+                                                         abs=0.02)

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 from aggregator.anchors.script import to_simplified
 
@@ -215,8 +216,7 @@ class Glossary:
         aliases = written | {to_simplified(a) for a in written}
         if not aliases:
             return None
-        ordered = sorted(aliases, key=len, reverse=True)
-        return re.compile("|".join(re.escape(a) for a in ordered))
+        return re.compile(_trie_regex(aliases))
 
     @cached_property
     def _en_patterns(self) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
@@ -263,12 +263,37 @@ class Glossary:
         return len(self.entries)
 
 
+def _trie_regex(words: Iterable[str], *, fold: bool = False) -> str:
+    """One regex for a set of literal words, factored as a prefix trie ("彭博" and "彭博社" share
+    "彭博"). It matches exactly what the longest-first alternation ``社|...`` would (a longer
+    word is tried first: an ending is an optional, greedy group), but Python's engine tries a
+    handful of branches at each position instead of every word: about ten times faster on the
+    glossary (``python benchmarks/glossary_match.py``). ``fold``: words are lower-cased, for a
+    pattern compiled with IGNORECASE."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for ch in word.lower() if fold else word:
+            node = node.setdefault(ch, {})
+        node[""] = {}  # a word ends here
+    return _trie_pattern(trie)
+
+
+def _trie_pattern(node: dict[str, Any]) -> str:
+    branches = [re.escape(ch) + _trie_pattern(child) for ch, child in sorted(node.items()) if ch]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    if "" not in node:
+        return body
+    return f"(?:{body})?" if len(branches) == 1 else body + "?"
+
+
 def _latin_alternation(aliases: set[str], flags: int) -> re.Pattern[str] | None:
     """One regex for Latin aliases with ASCII word edges (``\\b`` treats CJK as word chars)."""
     if not aliases:
         return None
-    ordered = sorted(aliases, key=len, reverse=True)
-    body = "|".join(re.escape(a) for a in ordered)
+    body = _trie_regex(aliases, fold=bool(flags & re.IGNORECASE))
     return re.compile(f"(?<![{_LATIN_EDGE}])(?:{body})(?![{_LATIN_EDGE}])", flags)
 
 

@@ -136,6 +136,9 @@ def doc_from_issue(issue: Issue) -> LinkDoc:
 
 
 def _translation_text(t: Translation) -> str:
+    # The headings below are the linker's own rendering, the same for every mirror site (so
+    # two mirrors of one issue render alike); they are written, never matched: the labels a
+    # site's pages carry come from the registry (see _registry_source_labels).
     week = _week_of(t.week_start, t.week_end)
     lines = [t.title, t.summary, t.intro]
     if week is not None:
