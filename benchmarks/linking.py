@@ -76,6 +76,7 @@ from aggregator.linking import (  # noqa: E402  # noqa: E402  (profiles only)
 from aggregator.normalize import canonical_url  # noqa: E402
 from aggregator.sites import SITES  # noqa: E402
 from aggregator.sites.aiweekly import parse_issue_page  # noqa: E402
+from aggregator.sites.base import Script  # noqa: E402
 from aggregator.sites.qimuai import parse_post  # noqa: E402
 
 REPLICA = ROOT / "data" / "replica"
@@ -200,7 +201,7 @@ def traditional_rows(rep: Replica, index: IssueIndex, root: Path = REPLICA) -> l
     names and dates carry them; the entities are what conversion adds)."""
     hant = load_traditional(rep, root)
 
-    def features_of(script: str) -> dict[str, Features]:
+    def features_of(script: Script) -> dict[str, Features]:
         docs = {canonical_url(p.url): doc_from_post(p, script=script) for p in hant.posts}
         return _features(
             {

@@ -328,10 +328,11 @@ def doc_from_record(record: Mapping[str, Any]) -> LinkDoc:
         raise ValueError("'url' must be a string")
     published = _parse_published(record.get("published"))
     text = clean_text(text)
-    stated_source = _stated_source_in(text)
     embedded = ""
     if lang == "zh":
         text, embedded = split_embedded_english(text)
+    # Looked for in the text as written: the registry's labels are in the site's own script.
+    stated_source = _stated_source_in(text)
     if traditional:
         title, text = to_simplified(title), to_simplified(text)
     return LinkDoc(
