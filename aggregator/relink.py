@@ -16,7 +16,6 @@ from functools import partial
 from typing import Any
 
 from aggregator.linking import (
-    FEATURES_VERSION,
     LAYERS,
     Features,
     IssueIndex,
@@ -26,6 +25,7 @@ from aggregator.linking import (
     compute_features,
     doc_from_issue,
     doc_from_post,
+    features_key,
     link_mirror,
 )
 from aggregator.store import (
@@ -77,14 +77,17 @@ def _post_doc(row: PostRow, stories: Sequence[StoryRow]) -> LinkDoc:
 
 class FeatureCache:
     """Linking features by document: loaded from the store, computed only when missing or
-    stale (the document changed, or the feature version did), and then written back."""
+    stale (the document changed, or the features key did: feature version, glossary or
+    script converter), and then written back."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        # The store's integer ``version`` column holds the features key.
+        self.key = features_key()
         self.fresh: dict[tuple[str, str], tuple[str, Features]] = {}
         for kind in ("issue", "post"):
             for url, row in store.features(kind).items():
-                if row.version != FEATURES_VERSION:
+                if row.version != self.key:
                     continue
                 try:
                     self.fresh[(kind, url)] = (row.content_sha256, Features.from_json(row.data))
@@ -98,7 +101,7 @@ class FeatureCache:
             return known[1]
         features = compute_features(build())
         self.store.set_features(url, kind=kind, content_sha256=digest,
-                                version=FEATURES_VERSION, data=features.to_json())
+                                version=self.key, data=features.to_json())
         self.fresh[(kind, url)] = (digest, features)
         self.computed += 1
         return features

@@ -15,6 +15,8 @@ layer and with ablations; then harder cases built programmatically from the repl
 * ``repost``         a re-post with edits: grouped with the original, both linked alike
 * ``reorder``        translated stories dropped and swapped: story-pair precision / recall
 * ``byod``           ``link_corpus`` on raw page text (no structure at all)
+* ``Traditional``    the Traditional-script mirror site, Chinese text only, issue number
+                     removed (converted to Simplified with OpenCC before matching)
 
 Non-mirror posts go through every scenario; the number of links made for them must be 0.
 """
@@ -31,13 +33,15 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # runnable as a script from anywhere
     sys.path.insert(0, str(ROOT))
+
+import parsel  # noqa: E402
 
 from aggregator.anchors import AnchorOptions  # noqa: E402
 from aggregator.items import Issue, Post, Story  # noqa: E402
@@ -70,7 +74,9 @@ from aggregator.linking import (  # noqa: E402  # noqa: E402  (profiles only)
     story_scores,
 )
 from aggregator.normalize import canonical_url  # noqa: E402
+from aggregator.sites import SITES  # noqa: E402
 from aggregator.sites.aiweekly import parse_issue_page  # noqa: E402
+from aggregator.sites.base import Script  # noqa: E402
 from aggregator.sites.qimuai import parse_post  # noqa: E402
 
 REPLICA = ROOT / "data" / "replica"
@@ -144,6 +150,89 @@ def load_replica(root: Path = REPLICA, snapshot: int = SNAPSHOT) -> Replica:
         },
         truth=truth,
     )
+
+
+def load_traditional(rep: Replica, root: Path = REPLICA, snapshot: int = SNAPSHOT) -> Replica:
+    """The Traditional-script mirror site of the replica (the registry's ``Hant`` site), its
+    posts parsed minimally: the text of ``div.entry-content`` before the English original,
+    without the source line or any URL (so only the Chinese text can link them)."""
+    site = next(s for s in SITES.values() if s.script == "Hant")
+    markers = site.markers
+    assert markers is not None
+    truth = rep.truth[site.key]
+    manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
+    latest: dict[str, dict[str, Any]] = {}
+    for entry in manifest:
+        old = latest.get(entry["url"])
+        if entry.get("snapshot", 1) <= snapshot and (
+            old is None or old.get("snapshot", 1) < entry.get("snapshot", 1)
+        ):
+            latest[entry["url"]] = entry
+    crawled = {i.number: canonical_url(i.url) for i in rep.issues}
+    posts: list[Post] = []
+    for m in truth["mirror_posts"] + truth["other_posts"]:
+        sel = parsel.Selector((root / latest[m["url"]]["file"]).read_text(encoding="utf-8"))
+        text = "\n".join(t.strip() for t in sel.css("div.entry-content ::text").getall())
+        for label in markers.english:
+            text = text.split(label, 1)[0]
+        lines = [x for x in text.splitlines() if x and "http" not in x]
+        stamp = sel.css("time.entry-date.published::attr(datetime)").get()
+        posts.append(
+            Post(m["url"], None, sel.css("h1.entry-title ::text").get("").strip(),
+                 datetime.fromisoformat(stamp) if stamp else None, None, None, "",
+                 "\n".join(x for x in lines if not x.startswith(markers.source)))
+        )
+    return replace(
+        rep,
+        posts=posts,
+        truth_issue_of_post={
+            canonical_url(m["url"]): crawled.get(m["issue_number"]) for m in truth["mirror_posts"]
+        },
+        mirror_posts={canonical_url(m["url"]) for m in truth["mirror_posts"]},
+        other_posts={canonical_url(o["url"]) for o in truth["other_posts"]},
+        duplicate_of={},
+    )
+
+
+def traditional_rows(rep: Replica, index: IssueIndex, root: Path = REPLICA) -> list[dict[str, Any]]:
+    """Traditional mirrors, Chinese text alone, issue number removed from the title, converted
+    with OpenCC before matching as the linker does; and how many glossary entities they share
+    with their issue converted and as written (links hold either way on the replica: numbers,
+    names and dates carry them; the entities are what conversion adds)."""
+    hant = load_traditional(rep, root)
+
+    def features_of(script: Script) -> dict[str, Features]:
+        docs = {canonical_url(p.url): doc_from_post(p, script=script) for p in hant.posts}
+        return _features(
+            {
+                url: replace(d, title=re.sub(r"第\S{1,8}期", "", d.title), issue_number=None)
+                for url, d in docs.items()
+            }
+        )
+
+    converted, as_written = features_of("Hant"), features_of("Hans")
+    rows = [
+        run_links(hant, converted, index, layers=("zh-anchors",)).row(
+            "Traditional mirrors, zh-only, no number"
+        ),
+        run_links(hant, converted, index, layers=("zh-anchors",), kinds=("ent", "name")).row(
+            "Traditional mirrors, names + entities only"
+        ),
+    ]
+    shared: dict[str, list[int]] = {"converted": [], "as_written": []}
+    for url, target in hant.truth_issue_of_post.items():
+        if target is None:
+            continue
+        own = {k for k in index.get(target).anchors if k.startswith("ent:")}
+        shared["converted"].append(len(own & converted[url].anchors))
+        shared["as_written"].append(len(own & as_written[url].anchors))
+    rows.append(
+        {
+            "scenario": "Traditional mirrors, entities shared with the issue",
+            **{k: round(statistics.mean(v), 1) for k, v in shared.items()},
+        }
+    )
+    return rows
 
 
 # ---------------------------------------------------------------------------------------------
@@ -877,6 +966,7 @@ def run(root: Path = REPLICA) -> dict[str, Any]:
             "small index (3 issues), no-number"
         )
     )
+    hard += traditional_rows(rep, index, root)
 
     stories = [
         story_pairs(rep).row("story pairs, replica"),

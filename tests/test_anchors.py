@@ -6,7 +6,9 @@ here states one equivalence the linker relies on.
 
 from __future__ import annotations
 
+import re
 from datetime import date
+from importlib.resources import files
 from pathlib import Path
 
 import pytest
@@ -23,12 +25,16 @@ from aggregator.anchors import (
     outlet_key,
     parse_chinese_numeral,
 )
+from aggregator.anchors.glossary import _trie_regex
+from aggregator.anchors.script import looks_traditional, to_simplified
+from aggregator.dates import parse_week_range
 from aggregator.glossary import (
     DEFAULT_GLOSSARY,
     Glossary,
     GlossaryEntry,
     load_glossary_file,
     load_glossary_text,
+    load_glossary_tsv,
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -217,8 +223,9 @@ def test_glossary_extension(tmp_path: Path) -> None:
     assert "ent:lumora" in extract_anchors("Lumora AI ships", glossary=glossary)
     assert "ent:lumora" not in extract_anchors("流光智能发布")  # the default is unchanged
     # Merging an alias into an existing key.
-    merged = DEFAULT_GLOSSARY.extended([GlossaryEntry("nvidia", "company", zh=("辉达",))])
-    assert "ent:nvidia" in extract_anchors("辉达财报", glossary=merged)
+    assert "ent:nvidia" not in extract_anchors("恩维迪亚财报")
+    merged = DEFAULT_GLOSSARY.extended([GlossaryEntry("nvidia", "company", zh=("恩维迪亚",))])
+    assert "ent:nvidia" in extract_anchors("恩维迪亚财报", glossary=merged)
     path = tmp_path / "extra.json"
     path.write_text('[{"key": "acme", "kind": "company", "en": ["Acme"], "zh": ["艾克米"]}]')
     assert "ent:acme" in extract_anchors(
@@ -270,3 +277,155 @@ def test_options_switch_families_off() -> None:
     assert not any(
         k.startswith("name:") for k in extract_anchors(text, options=AnchorOptions(names=False))
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# One date grammar: the linker reads weeks exactly as the page objects do
+
+D = date
+APR_3_9 = (D(2026, 4, 3), D(2026, 4, 9))
+NEW_YEAR = (D(2025, 12, 29), D(2026, 1, 4))
+WEEK_FORMS = [
+    ("April 3 – 9, 2026", APR_3_9),
+    ("April 3-9, 2026", APR_3_9),
+    ("Apr 3-9, 2026", APR_3_9),
+    ("Apr 3-9", None),  # no year: not a week (prose says "April 16–24" too)
+    ("December 29, 2025 – January 4, 2026", NEW_YEAR),
+    ("December 29 – January 4, 2026", NEW_YEAR),
+    ("July 31 – August 6, 2026", (D(2026, 7, 31), D(2026, 8, 6))),
+    ("3 – 9 April 2026", APR_3_9),
+    ("2026-04-03 – 2026-04-09", APR_3_9),
+    ("2026年4月3日 – 9日", APR_3_9),
+    ("2026年4月3日-9日", APR_3_9),
+    ("2026年4月3日－9日", APR_3_9),  # fullwidth hyphen-minus
+    ("2026年4月3日～9日", APR_3_9),  # fullwidth tilde
+    ("2026年4月3日至9日", APR_3_9),
+    ("2026年4月3日到9日", APR_3_9),
+    ("２０２６年４月３日－９日", APR_3_9),  # fullwidth digits
+    ("2026年12月29日 – 2027年1月4日", (D(2026, 12, 29), D(2027, 1, 4))),
+    ("2025年12月29日-1月4日", NEW_YEAR),
+    ("4月3日-9日", None),  # no year
+    ("（本期期間：2026年4月3日-9日）", APR_3_9),
+    ("發佈於April 3 – 9, 2026", APR_3_9),  # no word boundary between CJK and Latin
+    ("April 1 – 30, 2026", None),  # a month, not a week
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), WEEK_FORMS)
+def test_linker_and_page_objects_read_weeks_alike(
+    text: str, expected: tuple[date, date] | None
+) -> None:
+    assert parse_week_range(text) == expected
+    assert detect_week(text) == expected
+    assert detect_week(f"本期回顾 {text} 完") == parse_week_range(f"本期回顾 {text} 完")
+
+
+@pytest.mark.parametrize(
+    ("text", "keys"),
+    [
+        ("4月7號", ["date:04-07"]),
+        ("發佈於April 7", ["date:04-07"]),
+        ("2026/4/7", ["date:04-07"]),
+        ("April 28 – 4, 2026", ["date:04-28", "date:05-04"]),  # the end month is implied
+        ("4月16日至24日", ["date:04-16", "date:04-24"]),
+    ],
+)
+def test_date_keys_use_the_same_grammar(text: str, keys: list[str]) -> None:
+    assert date_keys(text) == keys
+
+
+# ---------------------------------------------------------------------------------------------
+# Traditional Chinese
+
+
+@pytest.mark.parametrize(
+    ("traditional", "simplified"),
+    [
+        ("300億美元", "300亿美元"),
+        ("1.2萬億美元", "1.2万亿美元"),
+        ("2.2萬", "2.2万"),
+        ("兩倍", "两倍"),
+        ("兩萬億引數", "两万亿参数"),  # 引數: Taiwan for parameters
+        ("5000萬日圓", "5000万日元"),
+    ],
+)
+def test_traditional_numbers_read_natively(traditional: str, simplified: str) -> None:
+    assert number_keys(traditional) == number_keys(simplified) != []
+
+
+def test_traditional_numerals() -> None:
+    assert parse_chinese_numeral("兩萬億") == parse_chinese_numeral("两万亿") == 2e12
+    assert parse_chinese_numeral("三千億") == 3e11
+    assert parse_chinese_numeral("十二萬") == 120_000
+
+
+@pytest.mark.parametrize(
+    ("traditional", "key"),
+    [
+        ("輝達", "ent:nvidia"),
+        ("英偉達", "ent:nvidia"),
+        ("奧特曼", "ent:altman"),
+        ("臉書", "ent:facebook"),
+        ("推特", "ent:x_twitter"),
+        ("彭博社", "ent:bloomberg"),
+        ("路透社", "ent:reuters"),
+        ("日經亞洲", "ent:nikkei"),
+        ("華爾街日報", "ent:wsj"),
+        ("富比士", "ent:forbes"),
+        ("祖克柏", "ent:zuckerberg"),
+        ("台積電", "ent:tsmc"),
+        ("昇騰", "ent:ascend"),
+        ("矽谷", "ent:silicon_valley"),
+        ("資料中心", "topic:data_center"),
+        ("晶片", "topic:chips"),
+        ("智慧體", "topic:agent"),
+    ],
+)
+def test_taiwan_spellings_resolve_after_conversion(traditional: str, key: str) -> None:
+    assert key in extract_anchors(to_simplified(f"據報導，{traditional}本週宣佈"))
+
+
+def test_script_detection() -> None:
+    assert looks_traditional("輝達發佈財報，營收創新高")
+    assert not looks_traditional("英伟达发布财报，营收创新高")
+    assert not looks_traditional("Nvidia reports record revenue")
+    assert to_simplified("Nvidia 2026") == "Nvidia 2026"
+
+
+# ---------------------------------------------------------------------------------------------
+# The glossary is data
+
+
+def test_glossary_ships_as_package_data_and_loads_whole() -> None:
+    text = files("aggregator.anchors").joinpath("glossary.tsv").read_text(encoding="utf-8")
+    entries = load_glossary_tsv(text)
+    assert tuple(entries) == DEFAULT_GLOSSARY.entries
+    assert len({e.key for e in entries}) == len(entries)  # one line per key
+
+
+def test_glossary_tsv_rejects_malformed_lines() -> None:
+    with pytest.raises(ValueError, match="line 2"):
+        load_glossary_tsv("nvidia\tcompany\tNvidia\t英伟达\nbroken line\n")
+    with pytest.raises(ValueError, match="kind"):
+        load_glossary_tsv("nvidia\tchipmaker\tNvidia\t英伟达\n")
+
+
+def test_glossary_digest_follows_entries_not_layout() -> None:
+    base = [GlossaryEntry("nvidia", "company", ("Nvidia",), ("英伟达",))]
+    same = Glossary(tuple(load_glossary_tsv("# comment\n\nnvidia\tcompany\tNvidia\t英伟达\n")))
+    assert Glossary(tuple(base)).digest == same.digest
+    more = Glossary(tuple(base)).extended([GlossaryEntry("nvidia", "company", zh=("輝達",))])
+    assert more.digest != same.digest
+
+
+@pytest.mark.parametrize("flags", [0, re.IGNORECASE])
+def test_trie_pattern_matches_like_a_longest_first_alternation(flags: int) -> None:
+    words = {"彭博", "彭博社", "彭博商业周刊", "路透", "路透社", "AI", "AI Act", "Meta",
+             "Meta AI Blog", "x", "xAI", "a.b", "a"}
+    fold = bool(flags & re.IGNORECASE)
+    trie = re.compile(_trie_regex(words, fold=fold), flags)
+    ordered = sorted(words, key=len, reverse=True)
+    plain = re.compile("|".join(re.escape(w) for w in ordered), flags)
+    text = "据彭博社、彭博商业周刊和路透报道，xAI与META AI BLOG、AI Act、a.b、axb"
+    assert [m.span() for m in trie.finditer(text)] == [m.span() for m in plain.finditer(text)]
+    assert trie.fullmatch("彭博商业周刊") and not trie.fullmatch("彭博商")

@@ -8,6 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from aggregator.dates import (
+    MAX_WEEK_DAYS,
+    DateSpan,
+    find_dates,
     parse_date_fallback,
     parse_day,
     parse_local_datetime,
@@ -122,6 +125,45 @@ def test_parse_week_range_accepts_input_method_dashes(sep: str) -> None:
 def test_parse_week_range_picks_the_first_range() -> None:
     text = "2026年4月3日-9日 and later April 10 – 16, 2026"
     assert parse_week_range(text) == APR_3_9
+
+
+def test_parse_week_range_refuses_spans_longer_than_a_week() -> None:
+    assert parse_week_range(f"April 1 – {1 + MAX_WEEK_DAYS}, 2026") is not None
+    assert parse_week_range(f"April 1 – {2 + MAX_WEEK_DAYS}, 2026") is None
+    # ... and then finds the week after it
+    assert parse_week_range("Vote April 1 – 30, 2026; week April 3 – 9, 2026") == APR_3_9
+
+
+# --- find_dates (the scanner under every parser) ---------------------------------------------
+def test_find_dates_spans_and_longest_form() -> None:
+    text = "截至4月7日，2026年4月3日-9日 April 10 and 2026-04-11"
+    spans = find_dates(text)
+    assert [(text[s.start : s.end], s.first, s.last, s.year) for s in spans] == [
+        ("4月7日", (4, 7), None, None),
+        ("2026年4月3日-9日", (4, 3), (4, 9), 2026),
+        ("April 10", (4, 10), None, None),
+        ("2026-04-11", (4, 11), None, 2026),
+    ]
+
+
+def test_find_dates_capitalized_month_names_only_on_request() -> None:
+    assert find_dates("you may 7 times") != []
+    assert find_dates("you may 7 times", capitalized=True) == []
+    assert find_dates("May 7", capitalized=True)[0].first == (5, 7)
+
+
+@pytest.mark.parametrize(
+    ("span", "week"),
+    [
+        (DateSpan(0, 1, (12, 29), (1, 4), None, 2026), (D(2025, 12, 29), D(2026, 1, 4))),
+        (DateSpan(0, 1, (12, 29), (1, 4), 2026, None), (D(2026, 12, 29), D(2027, 1, 4))),
+        (DateSpan(0, 1, (4, 3), (4, 9), None, None), None),  # no year
+        (DateSpan(0, 1, (4, 3), None, 2026, None), None),  # a single date
+        (DateSpan(0, 1, (2, 30), (3, 4), 2026, None), None),  # no such day
+    ],
+)
+def test_date_span_week(span: DateSpan, week: tuple[date, date] | None) -> None:
+    assert span.week() == week
 
 
 # --- parse_month_day --------------------------------------------------------------------------

@@ -12,13 +12,25 @@ import re
 import time
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+import opencc
+import parsel
 import pytest
 
+import aggregator.linking.features as features_module
+from aggregator.anchors.glossary import (
+    DEFAULT_GLOSSARY,
+    Glossary,
+    GlossaryEntry,
+    load_glossary_tsv,
+)
+from aggregator.anchors.script import looks_traditional, to_simplified
 from aggregator.items import Issue, Post, Story
 from aggregator.linking import (
+    FEATURES_VERSION,
     AnchorStats,
     Features,
     IssueIndex,
@@ -30,6 +42,7 @@ from aggregator.linking import (
     doc_from_issue,
     doc_from_post,
     doc_from_record,
+    features_key,
     group_documents,
     link_corpus,
     link_jsonl,
@@ -37,8 +50,11 @@ from aggregator.linking import (
     split_embedded_english,
 )
 from aggregator.normalize import canonical_url
+from aggregator.relink import FeatureCache
+from aggregator.sites import SITES, Site
 from aggregator.sites.aiweekly import parse_issue_page
 from aggregator.sites.qimuai import parse_post
+from aggregator.store import Store
 
 REPLICA = Path(__file__).resolve().parents[1] / "data" / "replica"
 FIXTURES = Path(__file__).parent / "fixtures" / "linking"
@@ -566,3 +582,238 @@ def test_link_corpus_keeps_unrelated_documents_apart() -> None:
 def test_published_must_carry_an_offset() -> None:
     record = {"id": "p", "text": "x", "published": "2026-04-10T08:30:00+08:00"}
     assert doc_from_record(record).published == datetime(2026, 4, 10, 0, 30, tzinfo=UTC)
+
+
+# ---------------------------------------------------------------------------------------------
+# Traditional Chinese: converted to Simplified before matching, the item left as it is
+
+
+def _hant_site() -> Site:
+    return next(s for s in SITES.values() if s.script == "Hant")
+
+
+def _hant_post(url: str, entry: dict[str, Any]) -> Post:
+    """A Traditional mirror page parsed minimally (the site's page objects are not needed for
+    linking): the text of ``div.entry-content`` before the English original, without the
+    source line or any URL, so only the Chinese text can link it."""
+    markers = _hant_site().markers
+    assert markers is not None
+    sel = parsel.Selector((REPLICA / entry["file"]).read_text(encoding="utf-8"))
+    lines = [t.strip() for t in sel.css("div.entry-content ::text").getall() if t.strip()]
+    text = "\n".join(lines)
+    for label in markers.english:
+        text = text.split(label, 1)[0]
+    text = "\n".join(
+        line
+        for line in text.splitlines()
+        if not line.startswith(markers.source) and "http" not in line
+    )
+    published = sel.css("time.entry-date.published::attr(datetime)").get()
+    return Post(
+        url=url,
+        post_id=None,
+        title=sel.css("h1.entry-title ::text").get("").strip(),
+        published=datetime.fromisoformat(published) if published else None,
+        author=None,
+        category=None,
+        content_html="",
+        content_text=text,
+    )
+
+
+@dataclass
+class HantReplica:
+    posts: dict[str, Post]
+    expected: dict[str, int | None]  # url -> issue number (None: no English issue to link)
+
+
+@pytest.fixture(scope="module")
+def hant(corpus: Corpus) -> HantReplica:
+    manifest = json.loads((REPLICA / "manifest.json").read_text(encoding="utf-8"))
+    latest: dict[str, dict[str, Any]] = {}
+    for entry in manifest:
+        if entry["url"] not in latest or latest[entry["url"]]["snapshot"] < entry["snapshot"]:
+            latest[entry["url"]] = entry
+    truth = corpus.truth["hant"]
+    expected: dict[str, int | None] = {
+        m["url"]: m["issue_number"] if m["issue_number"] in corpus.issues else None
+        for m in truth["mirror_posts"]
+    }
+    expected.update({o["url"]: None for o in truth["other_posts"]})
+    posts = {url: _hant_post(url, latest[url]) for url in expected}
+    return HantReplica(posts, expected)
+
+
+def _without_issue_number(doc: LinkDoc) -> LinkDoc:
+    title = re.sub(r"第\S{1,8}期", "", doc.title)  # 第481期 and 第四百八十一期
+    return replace(zh_only(doc), title=title, issue_number=None)
+
+
+def test_traditional_mirrors_link_by_chinese_anchors_alone(
+    corpus: Corpus, hant: HantReplica
+) -> None:
+    assert sum(n is not None for n in hant.expected.values()) >= 15
+    for url, post in hant.posts.items():
+        doc = _without_issue_number(doc_from_post(post))  # script from the site registry
+        decision = link_mirror(compute_features(doc), corpus.index)
+        number = hant.expected[url]
+        assert (decision.target if decision else None) == (
+            corpus.issue_id(number) if number is not None else None
+        ), url
+        if decision is not None:
+            assert decision.method == "zh-anchors"
+            assert {"num", "ent", "name", "date"} <= set(decision.evidence["matched"])
+
+
+def _glossary_anchors(doc: LinkDoc) -> set[str]:
+    return {k for k in compute_features(doc).anchors if k.startswith(("ent:", "topic:"))}
+
+
+def test_traditional_mirror_finds_every_glossary_entity_of_its_simplified_twin(
+    corpus: Corpus, hant: HantReplica
+) -> None:
+    simplified = {
+        p.mirror.issue_number: p
+        for p in corpus.posts.values()
+        if p.mirror is not None and p.mirror.issue_number is not None
+    }
+    compared = 0
+    for url, post in hant.posts.items():
+        number = hant.expected[url]
+        if number not in simplified:
+            continue
+        twin = _glossary_anchors(zh_only(doc_from_post(simplified[number])))
+        converted = _glossary_anchors(doc_from_post(post, script="Hant"))
+        as_written = _glossary_anchors(doc_from_post(post, script="Hans"))
+        assert twin <= converted, (url, sorted(twin - converted))
+        assert len(as_written & twin) < 0.8 * len(twin), url  # conversion is what does it
+        compared += 1
+    assert compared >= 10
+
+
+def test_doc_from_post_converts_a_traditional_post_but_not_the_item(hant: HantReplica) -> None:
+    post = next(p for u, p in hant.posts.items() if hant.expected[u] is not None)
+    before = replace(post)
+    doc = doc_from_post(post)
+    assert post == before and looks_traditional(post.content_text)
+    assert not looks_traditional(doc.text) and doc.text == to_simplified(post.content_text)
+    assert doc.id == canonical_url(post.url, https=True)
+    assert doc_from_post(post, script="Hans").text == post.content_text
+
+
+def test_doc_from_post_converts_every_part_of_a_traditional_translation(
+    corpus: Corpus,
+) -> None:
+    simplified = corpus.posts[3776]
+    assert simplified.mirror is not None
+    # The Simplified mirror rewritten in Traditional script, as the hant mirror is.
+    traditional = replace(
+        simplified,
+        url="https://mirror.example/zh-hant/481",
+        title="《AI週刊》第481期：輝達與奧特曼",
+        mirror=replace(
+            simplified.mirror,
+            summary="輝達與臉書在資料中心上的支出兩萬億美元",
+            stories=(Story(1, "輝達發佈財報", "營收", None, "彭博社", date(2026, 4, 7),
+                           "營收300億美元"),),
+        ),
+    )
+    doc = doc_from_post(traditional, script="Hant")
+    assert "辉达与脸书在资料中心" in doc.text and doc.title == "《AI周刊》第481期：辉达与奥特曼"
+    assert doc.stories[0].headline == "辉达发布财报" and doc.stories[0].outlet == "彭博社"
+    keys = compute_features(doc).anchors
+    assert {"ent:nvidia", "ent:facebook", "topic:data_center", "num:2e+12:usd"} <= keys
+    assert doc.embedded_en == simplified.mirror.english_text  # English is left alone
+
+
+@pytest.mark.parametrize("lang", ["zh-Hant", "zh-TW", "zh-HK", "zh-hant-tw", "zh", None])
+def test_doc_from_record_converts_traditional_text(lang: str | None) -> None:
+    text = "輝達與奧特曼：資料中心支出兩萬億美元，臉書與推特跟進。" * 3
+    record: dict[str, Any] = {"id": "t", "text": text, "title": "《AI週刊》第9期"}
+    if lang is not None:
+        record["lang"] = lang
+    doc = doc_from_record(record)
+    assert doc.lang == "zh" and doc.title == "《AI周刊》第9期" and doc.issue_number == 9
+    assert doc.text.startswith("辉达与奥特曼")
+    keys = compute_features(doc).anchors
+    assert {"ent:nvidia", "ent:altman", "ent:facebook", "ent:x_twitter"} <= keys
+
+
+def test_doc_from_record_keeps_simplified_text_and_rejects_other_languages() -> None:
+    text = "英伟达与奥特曼:数据中心支出两万亿美元。" * 3
+    assert doc_from_record({"id": "s", "lang": "zh-CN", "text": text}).text == text
+    assert doc_from_record({"id": "s", "text": text}).text == text
+    for lang in ("ja", "fr", "ko-KR"):
+        with pytest.raises(ValueError, match="unsupported lang"):
+            doc_from_record({"id": "x", "lang": lang, "text": text})
+
+
+def test_source_labels_come_from_the_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    site = _hant_site()
+    assert site.markers is not None
+    for label in site.markers.source:
+        doc = doc_from_record({"id": "a", "text": f"{label}：https://aiweekly.co/issues/481\n輝達"})
+        assert doc.stated_source == "https://aiweekly.co/issues/481", label
+    record = {"id": "b", "text": "原始出處：https://aiweekly.co/issues/482\n英伟达"}
+    assert doc_from_record(record).stated_source is None
+    new_site = replace(site, key="new", markers=replace(site.markers, source=("原始出處",)))
+    monkeypatch.setitem(SITES, "new", new_site)
+    assert doc_from_record(record).stated_source == "https://aiweekly.co/issues/482"
+
+
+# ---------------------------------------------------------------------------------------------
+# The features key: version, vocabulary and converter
+
+
+def test_features_key_fits_the_store_and_follows_the_glossary(tmp_path: Path) -> None:
+    key = features_key()
+    assert isinstance(key, int) and 2**30 <= key < 2**31 and key != FEATURES_VERSION
+    assert features_key() == key == features_key(DEFAULT_GLOSSARY)
+    edited = DEFAULT_GLOSSARY.extended([GlossaryEntry("lumora", "company", ("Lumora",))])
+    assert features_key(edited) != key
+    data = files("aggregator.anchors").joinpath("glossary.tsv").read_text(encoding="utf-8")
+    relaid = "# a new comment\n\n" + data.replace("\t", " \t ")
+    assert features_key(Glossary(tuple(load_glossary_tsv(relaid)))) == key
+
+
+def test_an_edited_glossary_invalidates_stored_features(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = "https://aiweekly.co/issues/481"
+    doc = LinkDoc(id=url, lang="en", title="Issue 481", text="Lumora raised $30B.", url=url)
+    cache = FeatureCache(store)
+    first = cache.get("issue", url, "sha-1", lambda: doc)
+    assert cache.computed == 1 and "ent:lumora" not in first.anchors
+    again = FeatureCache(store)
+    assert again.get("issue", url, "sha-1", lambda: doc) == first and again.computed == 0
+    # The next run after an edit of the vocabulary: same document, same content digest.
+    edited = DEFAULT_GLOSSARY.extended([GlossaryEntry("lumora", "company", ("Lumora",))])
+    monkeypatch.setattr(features_module, "DEFAULT_GLOSSARY", edited)
+    after = FeatureCache(store)
+    fresh = after.get("issue", url, "sha-1", lambda: doc)
+    assert after.computed == 1 and "ent:lumora" in fresh.anchors
+    assert store.features("issue")[url].version == features_key(edited)
+
+
+def test_align_stories_reads_stored_traditional_stories(corpus: Corpus) -> None:
+    # Stored stories keep their script (the relink path passes them as they are).
+    zh = corpus.posts[3776].mirror
+    assert zh is not None
+    to_taiwan = opencc.OpenCC("s2twp")  # how the Traditional mirror is written
+    traditional = tuple(
+        replace(
+            s,
+            headline=to_taiwan.convert(s.headline),
+            summary=to_taiwan.convert(s.summary) if s.summary else None,
+            outlet=to_taiwan.convert(s.outlet) if s.outlet else None,
+        )
+        for s in zh.stories
+    )
+    assert any(looks_traditional(s.headline + (s.summary or "")) for s in traditional)
+    en = corpus.issues[481].stories
+    expected = align_stories(zh.stories, en)
+    got = align_stories(traditional, en)
+    assert [(z, e) for z, e, _ in got] == [(z, e) for z, e, _ in expected]
+    # Same anchors as the Simplified stories, so the same scores (not merely the same order).
+    assert [score for *_, score in got] == pytest.approx([score for *_, score in expected],
+                                                         abs=0.02)

@@ -4,9 +4,11 @@ group duplicates: pure functions over documents (no store, no Scrapy).
 Pipeline for one document:
 
 1. :func:`doc_from_issue` / :func:`doc_from_post` (or a :class:`LinkDoc` built by hand) give a
-   language-tagged document; :func:`compute_features` turns it into :class:`Features` once.
+   language-tagged document (Traditional Chinese converted to Simplified with OpenCC, the
+   item left as it was); :func:`compute_features` turns it into :class:`Features` once.
    Features serialize to JSON (``to_json`` / ``from_json``) so a store keeps them and linking a
-   new page costs an index lookup, not a pass over the archive.
+   new page costs an index lookup, not a pass over the archive; stored features are valid
+   while :func:`features_key` (feature version + glossary digest + converter) is unchanged.
 2. :class:`IssueIndex` holds the English issues: MinHash LSH over English word shingles and an
    inverted index over language-neutral anchors (see :mod:`aggregator.anchors`).
    ``candidates`` retrieves; :func:`decide` accepts or rejects: two separate steps.
@@ -48,7 +50,12 @@ from aggregator.linking.documents import (
     doc_from_record,
     split_embedded_english,
 )
-from aggregator.linking.features import FEATURES_VERSION, Features, compute_features
+from aggregator.linking.features import (
+    FEATURES_VERSION,
+    Features,
+    compute_features,
+    features_key,
+)
 from aggregator.linking.groups import (
     DUP_JACCARD_NO_NUMBER,
     DUP_JACCARD_SAME_NUMBER,
@@ -106,6 +113,7 @@ __all__ = [
     "doc_from_issue",
     "doc_from_post",
     "doc_from_record",
+    "features_key",
     "group_documents",
     "jaccard",
     "link_corpus",

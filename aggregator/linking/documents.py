@@ -3,19 +3,28 @@ parsed blog post or a bring-your-own JSON record.
 
 The text rendered here is what a mirror actually shows (week line, sections, story lines), so
 features computed from an issue and from its translation describe the same page.
+
+Chinese in Traditional script is converted to Simplified (OpenCC ``t2s``) here, before any
+matching: a :class:`LinkDoc` always holds Simplified Chinese, while the items and the store keep
+the original script. Mirror labels (内容来源, 內容來源, ...) come from the site registry
+(:data:`aggregator.sites.SITES`), so a new site's labels need no change here.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from aggregator.anchors import detect_issue_number, detect_week
-from aggregator.items import Issue, Post, Story, Translation
+from aggregator.anchors.script import looks_traditional, to_simplified
+from aggregator.items import Issue, Post, Story, Translation, WatchItem
 from aggregator.normalize import canonical_url, clean_text
+from aggregator.sites import SITES, site_of_url
+from aggregator.sites.base import Script
 
 
 @dataclass(frozen=True)
@@ -28,7 +37,7 @@ class LinkDoc:
     """
 
     id: str
-    lang: str  # "en" or "zh"
+    lang: str  # "en" or "zh" (Chinese always in Simplified script, see the module doc)
     title: str
     text: str
     url: str | None = None
@@ -127,6 +136,9 @@ def doc_from_issue(issue: Issue) -> LinkDoc:
 
 
 def _translation_text(t: Translation) -> str:
+    # The headings below are the linker's own rendering, the same for every mirror site (so
+    # two mirrors of one issue render alike); they are written, never matched: the labels a
+    # site's pages carry come from the registry (see _registry_source_labels).
     week = _week_of(t.week_start, t.week_end)
     lines = [t.title, t.summary, t.intro]
     if week is not None:
@@ -143,9 +155,67 @@ def _translation_text(t: Translation) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def doc_from_post(post: Post) -> LinkDoc:
+def _simplified_story(story: Story) -> Story:
+    return replace(
+        story,
+        headline=to_simplified(story.headline),
+        section=to_simplified(story.section) if story.section else story.section,
+        outlet=to_simplified(story.outlet) if story.outlet else story.outlet,
+        summary=to_simplified(story.summary) if story.summary else story.summary,
+    )
+
+
+def _simplified_watch(item: WatchItem) -> WatchItem:
+    return replace(
+        item,
+        title=to_simplified(item.title),
+        show=to_simplified(item.show) if item.show else item.show,
+        note=to_simplified(item.note) if item.note else item.note,
+    )
+
+
+def _simplified_translation(t: Translation) -> Translation:
+    """Every Chinese field converted; the embedded English original and URLs untouched."""
+    return replace(
+        t,
+        title=to_simplified(t.title),
+        summary=to_simplified(t.summary),
+        intro=to_simplified(t.intro),
+        takeaways=tuple(to_simplified(x) for x in t.takeaways),
+        quick_hits=tuple(to_simplified(x) for x in t.quick_hits),
+        watch=tuple(_simplified_watch(w) for w in t.watch),
+        stories=tuple(_simplified_story(s) for s in t.stories),
+    )
+
+
+def _simplified_post(post: Post) -> Post:
+    if post.mirror is not None:  # a mirror's document is built from its parts, not its text
+        return replace(post, title=to_simplified(post.title),
+                       mirror=_simplified_translation(post.mirror))
+    return replace(post, title=to_simplified(post.title),
+                   content_text=to_simplified(post.content_text))
+
+
+def post_script(post: Post) -> Script:
+    """How a post's Chinese is written: its registered site's script, or (a post of no known
+    site) whatever its title and text look like."""
+    site = site_of_url(post.url)
+    if site is not None:
+        return site.script
+    return "Hant" if looks_traditional(f"{post.title}\n{post.content_text}") else "Hans"
+
+
+def doc_from_post(post: Post, *, script: Script | None = None) -> LinkDoc:
     """A blog post as a Chinese document; for a mirror, text = summary + translation and the
-    English original is kept apart in ``embedded_en`` (it must not blur the Chinese anchors)."""
+    English original is kept apart in ``embedded_en`` (it must not blur the Chinese anchors).
+
+    ``script`` is how the post is written (``Site.script``: ``"Hans"`` or ``"Hant"``); by
+    default the script of the registered site the post's URL belongs to (:func:`post_script`).
+    Traditional posts are converted to Simplified (title, text, translation, stories); the
+    document's id and URLs stay the post's own.
+    """
+    if (script or post_script(post)) == "Hant":
+        post = _simplified_post(post)
     url = canonical_url(post.url, https=True)
     t = post.mirror
     if t is None:
@@ -207,11 +277,41 @@ def _detect_lang(text: str) -> str:
     return "zh" if cjk >= max(20, 0.15 * latin) else "en"
 
 
+# BCP 47 subtags that say a Chinese text is written in Traditional / Simplified script.
+_TRADITIONAL_TAGS = frozenset({"hant", "tw", "hk", "mo"})
+_SIMPLIFIED_TAGS = frozenset({"hans", "cn", "sg", "my"})
+
+
+def _record_lang(tag: Any, sample: str) -> tuple[str, bool]:
+    """(``"en"`` or ``"zh"``, whether to convert from Traditional) for a record's ``lang``.
+
+    ``zh-Hant``, ``zh-TW``, ``zh-HK`` convert; ``zh-Hans``, ``zh-CN`` do not; a bare ``zh`` (or no
+    tag) converts when the text is detectably Traditional. Other languages are rejected.
+    """
+    written = tag or _detect_lang(sample)
+    parts = str(written).lower().replace("_", "-").split("-")
+    if parts[0] not in ("en", "zh"):
+        raise ValueError(
+            f"unsupported lang {tag!r} (expected 'en' or 'zh', with a script or region for "
+            "Chinese such as 'zh-Hant' or 'zh-TW')"
+        )
+    if parts[0] == "en":
+        return "en", False
+    subtags = set(parts[1:])
+    if subtags & _TRADITIONAL_TAGS:
+        return "zh", True
+    if subtags & _SIMPLIFIED_TAGS:
+        return "zh", False
+    return "zh", looks_traditional(sample)
+
+
 def doc_from_record(record: Mapping[str, Any]) -> LinkDoc:
     """A "bring your own" document: ``{id, lang?, title?, text, url?, published?}``.
 
     No structure is assumed: the issue number comes from the title, the week from the text, and
     a Chinese text's English lines (if there are enough) become its embedded original.
+    Traditional Chinese (``lang`` ``zh-Hant``/``zh-TW``/``zh-HK``, or detectably Traditional
+    text) is converted to Simplified.
     """
     doc_id = record.get("id")
     text = record.get("text")
@@ -222,10 +322,7 @@ def doc_from_record(record: Mapping[str, Any]) -> LinkDoc:
     title = record.get("title") or ""
     if not isinstance(title, str):
         raise ValueError("'title' must be a string")
-    lang = record.get("lang") or _detect_lang(title + "\n" + text)
-    lang = str(lang).lower().split("-")[0]
-    if lang not in ("en", "zh"):
-        raise ValueError(f"unsupported lang {record.get('lang')!r} (expected 'en' or 'zh')")
+    lang, traditional = _record_lang(record.get("lang"), title + "\n" + text)
     url = record.get("url")
     if url is not None and not isinstance(url, str):
         raise ValueError("'url' must be a string")
@@ -234,6 +331,10 @@ def doc_from_record(record: Mapping[str, Any]) -> LinkDoc:
     embedded = ""
     if lang == "zh":
         text, embedded = split_embedded_english(text)
+    # Looked for in the text as written: the registry's labels are in the site's own script.
+    stated_source = _stated_source_in(text)
+    if traditional:
+        title, text = to_simplified(title), to_simplified(text)
     return LinkDoc(
         id=str(doc_id),
         lang=lang,
@@ -244,18 +345,33 @@ def doc_from_record(record: Mapping[str, Any]) -> LinkDoc:
         issue_number=detect_issue_number(title) if title else None,
         week=detect_week(text),
         embedded_en=embedded,
-        stated_source=_stated_source_in(text),
+        stated_source=stated_source,
     )
 
 
-_SOURCE_LINE_RE = re.compile(
-    r"(?:内容来源|来源|原文|Source|Original)\s*[:：]\s*(https?://[^\s，。、；)）<>\"']+)",
-    re.IGNORECASE,
-)
+# Generic words for a stated source, besides every registered mirror's own labels.
+_GENERIC_SOURCE_LABELS = ("来源", "來源", "原文", "Source", "Original")
+
+
+def _registry_source_labels() -> tuple[str, ...]:
+    """Every registered mirror's source labels (内容来源, 內容來源, ...), read at call time so a
+    site added to the registry is known without a change here."""
+    labels = {label for site in SITES.values() if site.markers for label in site.markers.source}
+    return tuple(sorted(labels))
+
+
+@lru_cache(maxsize=8)
+def _source_line_re(labels: tuple[str, ...]) -> re.Pattern[str]:
+    """"<label>: <URL>" for the labels in both scripts and the generic words, longest first."""
+    words = set(labels) | {to_simplified(x) for x in labels} | set(_GENERIC_SOURCE_LABELS)
+    alternation = "|".join(re.escape(x) for x in sorted(words, key=len, reverse=True))
+    return re.compile(
+        rf"(?:{alternation})\s*[:：]\s*(https?://[^\s，。、；)）<>\"']+)", re.IGNORECASE
+    )
 
 
 def _stated_source_in(text: str) -> str | None:
-    m = _SOURCE_LINE_RE.search(text)
+    m = _source_line_re(_registry_source_labels()).search(text)
     return m.group(1) if m else None
 
 

@@ -4,6 +4,7 @@ so that linking a new page costs an index lookup, not a pass over the archive.""
 from __future__ import annotations
 
 import base64
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -19,13 +20,31 @@ from aggregator.anchors import (
     extract_anchors,
     link_key,
 )
-from aggregator.glossary import DEFAULT_GLOSSARY, Glossary
+from aggregator.anchors.glossary import DEFAULT_GLOSSARY, Glossary
+from aggregator.anchors.script import CONVERTER_ID
 from aggregator.linking.documents import LinkDoc
 from aggregator.linking.shingling import minhash_values, shingles
 from aggregator.normalize import canonical_url
 
 # Persisted features carry this; a change to what they hold or how it is hashed bumps it.
+# A change of vocabulary (the glossary data) or of the script converter needs no bump: both
+# are part of :func:`features_key`, which is what a store compares.
 FEATURES_VERSION = 1
+
+
+def features_key(glossary: Glossary | None = None) -> int:
+    """The key stored features are valid under: :data:`FEATURES_VERSION`, the glossary's
+    digest and the OpenCC converter, hashed together.
+
+    An int in [2**30, 2**31) so it fits the store's Integer ``features.version`` column on
+    every backend and never equals a bare FEATURES_VERSION written by older code. Features
+    stored under another key are recomputed (a glossary edit re-derives anchors on the next
+    run). ``glossary`` defaults to the one :func:`compute_features` uses by default.
+    """
+    vocabulary = (glossary or DEFAULT_GLOSSARY).digest
+    combined = f"{FEATURES_VERSION}\n{vocabulary}\n{CONVERTER_ID}".encode()
+    value = int(hashlib.sha256(combined).hexdigest()[:8], 16)
+    return (value & 0x3FFF_FFFF) | 0x4000_0000
 
 
 def _pack(values: Iterable[int], *, sort: bool) -> str:
@@ -119,10 +138,15 @@ class Features:
 def compute_features(
     doc: LinkDoc,
     *,
-    glossary: Glossary = DEFAULT_GLOSSARY,
+    glossary: Glossary | None = None,
     options: AnchorOptions = ALL_ANCHORS,
 ) -> Features:
-    """Features of one document (pure; about 5-15 ms for a full issue)."""
+    """Features of one document (pure; about 5-15 ms for a full issue).
+
+    ``glossary`` defaults to the packaged vocabulary, looked up at call time (the same one
+    :func:`features_key` digests by default).
+    """
+    glossary = glossary or DEFAULT_GLOSSARY
     story_links = [s.link for s in doc.stories if s.link]
     own_text = f"{doc.title}\n{doc.text}"
     if doc.lang == "en":

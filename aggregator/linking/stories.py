@@ -7,7 +7,8 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 
 from aggregator.anchors import anchor_kind, extract_anchors, outlet_key
-from aggregator.glossary import DEFAULT_GLOSSARY, Glossary
+from aggregator.anchors.glossary import DEFAULT_GLOSSARY, Glossary
+from aggregator.anchors.script import looks_traditional, to_simplified
 from aggregator.items import Story
 from aggregator.linking.layers import KIND_WEIGHTS
 
@@ -21,6 +22,10 @@ ALIGN_MIN_SCORE_REORDERED = 0.35
 
 def _story_anchors(story: Story, glossary: Glossary) -> set[str]:
     text = f"{story.headline}\n{story.summary or ''}"
+    # Stored stories keep their script; a Traditional one is matched in Simplified like a
+    # document (the outlet lookup converts on its own).
+    if looks_traditional(text):
+        text = to_simplified(text)
     keys = extract_anchors(text, links=[story.link] if story.link else [], glossary=glossary)
     keys = {k for k in keys if not k.startswith("link:")}  # Chinese stories carry no link
     if story.date is not None:
