@@ -182,6 +182,7 @@ class _StoryParts:
     outlet: str | None
     date: date | None
     summary: str | None
+    date_text: str | None = None  # the date as written, when no fixed form parsed it
 
 
 def _section_stories(
@@ -209,6 +210,7 @@ def _section_stories(
                 outlet=parts.outlet,
                 date=parts.date,
                 summary=parts.summary,
+                date_text=parts.date_text,
             )
         )
     return tuple(stories)
@@ -248,22 +250,31 @@ def _read_story(node: Any, near: date | None, base: str) -> _StoryParts | None:
     if not headline:
         return None
     hrefs = [href.strip() for href in _X_H3_HREF(node) if href.strip()]
+    day, date_text = _story_date(node, near)
     return _StoryParts(
         headline=headline,
         link=_outbound_url(hrefs[0], base) if hrefs else None,
         outlet=_el_text(_X_OUTLET(node)) or None,
-        date=_story_date(node, near),
+        date=day,
         summary=_strip_arrow(_el_text(_X_SUMMARY(node) or _X_PLAIN_P(node))) or None,
+        date_text=date_text,
     )
 
 
-def _story_date(node: Any, near: date | None) -> date | None:
-    """``time[datetime]`` (modern) or the "Apr 7" text of ``span.date`` (classic)."""
+def _story_date(node: Any, near: date | None) -> tuple[date | None, str | None]:
+    """(date, text kept for later) from ``time[datetime]`` (modern) or the "Apr 7" text of
+    ``span.date`` (classic).
+
+    Text no fixed form reads ("the 7th of April") is returned instead of a date, for the
+    normalize stage's (slow) dateparser fallback; a parsed date keeps no text.
+    """
     stamps = _X_TIME_STAMP(node)
     stamp = _iso_date(stamps[0]) if stamps else None
     if stamp is not None:
-        return stamp
+        return stamp, None
     text = _el_text(_X_DATE_TEXT(node))
-    if not text or near is None:
-        return None
-    return parse_month_day(text, near=near)
+    if not text:
+        return None, None
+    # Without the issue's week the year is unknown: leave the text to the fallback.
+    day = parse_month_day(text, near=near) if near is not None else None
+    return (day, None) if day is not None else (None, text)

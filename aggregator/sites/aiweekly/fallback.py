@@ -187,6 +187,7 @@ def _text_story_items(
         assert meta is not None
         date_text, outlet = meta
         summary = _strip_arrow(lines[item.summary].text) if item.summary is not None else None
+        day = parse_month_day(date_text, near=near) if near else parse_day(date_text)
         stories.append(
             Story(
                 position=len(stories) + 1,
@@ -194,8 +195,10 @@ def _text_story_items(
                 section=section,
                 link=_outbound_url(head.href, base) if head.href else None,
                 outlet=outlet,
-                date=parse_month_day(date_text, near=near) if near else parse_day(date_text),
+                date=day,
                 summary=summary or None,
+                # Kept only when unparsed ("Feb 30"), for the normalize stage's fallback.
+                date_text=date_text if day is None else None,
             )
         )
     return tuple(stories)
