@@ -146,6 +146,10 @@ class _Walker:
         attrs = tag.attrs
         for name in _PRESENTATIONAL_ATTRS:
             attrs.pop(name, None)
+        if self.chars:  # alt and title text; links get theirs in clean_link
+            for name, text in attrs.items():
+                if isinstance(text, str) and name not in ("href", "src"):
+                    attrs[name] = normalize_chars(text, lang=self.lang)
         for name in ("href", "src"):
             value = attrs.get(name)
             if not isinstance(value, str):

@@ -88,12 +88,13 @@ def sanitize_html(html: str) -> str:
 # The normalize stage's text and link rules (see :mod:`aggregator.article`)
 # ---------------------------------------------------------------------------------------------
 # Terminal escape sequences pasted from a console (CSI "\x1b[0m", OSC "\x1b]0;title\x07",
-# two-byte ESC forms, and the 8-bit CSI/OSC introducers): removed as a whole, before the
-# control characters, so no "[0m" is left behind.
+# two-byte ESC forms): removed as a whole, before the control characters, so no "[0m" is left
+# behind. A C1 character alone (U+009B) is far more often a mis-decoded byte than an 8-bit
+# introducer, so it goes as a control character and takes no text with it.
 _ESCAPE_RE = re.compile(
-    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"  # CSI
-    r"|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"  # OSC, to BEL or ST
-    r"|\x1b[PX^_][^\x1b\x9c]*(?:\x1b\\|\x9c)?"  # DCS/SOS/PM/APC strings
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC, to BEL or ST
+    r"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?"  # DCS/SOS/PM/APC strings
     r"|\x1b[ -/]*[0-~]"  # other ESC sequences (charset selection, ESC c)
 )
 # Characters an XML document may not hold (C0 but tab/newline/CR, DEL and C1, surrogates,
@@ -110,7 +111,7 @@ def xml_safe(text: str) -> str:
     """
     if _SURROGATE_RE.search(text):
         text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "ignore")
-    if "\x1b" in text or "\x9b" in text or "\x9d" in text:
+    if "\x1b" in text:
         text = _ESCAPE_RE.sub("", text)
     return _XML_FORBIDDEN_RE.sub("", text)
 
@@ -253,12 +254,13 @@ def _drop_tracking(url: str) -> str:
 
 
 def clean_link(href: str, base: str = "") -> str | None:
-    """A link as the store keeps it: absolute (against ``base``), redirect wrappers unwrapped,
-    tracking parameters dropped, otherwise as written. ``None`` unless it is http(s).
+    """A link as the store keeps it: XML-safe and NFC, absolute (against ``base``), redirect
+    wrappers unwrapped, tracking parameters dropped, otherwise as written. ``None`` unless it
+    is http(s).
 
     Shortener links (``t.co``) cannot be resolved offline and are kept.
     """
-    text = xml_safe(href).strip()
+    text = unicodedata.normalize("NFC", xml_safe(href)).strip()
     if not text:
         return None
     try:
