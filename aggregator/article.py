@@ -144,6 +144,8 @@ class _Walker:
 
     def _clean_attributes(self, tag: Tag) -> None:
         attrs = tag.attrs
+        if not attrs:
+            return
         for name in _PRESENTATIONAL_ATTRS:
             attrs.pop(name, None)
         if self.chars:  # alt and title text; links get theirs in clean_link
