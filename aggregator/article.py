@@ -60,6 +60,7 @@ _VOID_TAGS = frozenset(
 )  # fmt: skip
 _PREFORMATTED = frozenset({"pre", "code", "textarea"})
 _INLINE_TAGS = frozenset({"span", "a", "b", "i", "em", "strong", "u", "code"})
+_ATTRIBUTE_NAME_RE = re.compile(r"^[A-Za-z_:][-A-Za-z0-9_:.]*$")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -95,6 +96,8 @@ def _serialize(node: PageElement, out: list[str]) -> None:
     if isinstance(node, Tag):
         out.append("<" + node.name)
         for name, value in node.attrs.items():
+            if not _ATTRIBUTE_NAME_RE.match(name):
+                continue  # junk lxml kept from broken markup ('"onclick'): nh3 drops it anyway
             text = " ".join(value) if isinstance(value, list) else str(value)
             out.append(f' {name}="{html_lib.escape(text)}"')
         out.append(">")
@@ -341,8 +344,10 @@ def normalize_result(result: PageResult, *, lang: str) -> PageResult:
     ``lang`` is the language tag of the site the page came from (``Site.lang``). Fetch fields
     (url, status, validators, flags) are left alone.
     """
-    issue = _issue(result.issue, lang=lang) if result.issue is not None else None
-    post = _post(result.post, lang=lang) if result.post is not None else None
-    if issue is result.issue and post is result.post:
-        return result
-    return dataclasses.replace(result, issue=issue, post=post)
+    if result.issue is None and result.post is None:
+        return result  # a page with nothing parsed (a 404, a listing): nothing to normalize
+    return dataclasses.replace(
+        result,
+        issue=_issue(result.issue, lang=lang) if result.issue is not None else None,
+        post=_post(result.post, lang=lang) if result.post is not None else None,
+    )
