@@ -213,7 +213,6 @@ _REDIRECT_HOSTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 _GENERIC_REDIRECT_PATH_RE = re.compile(r"/(?:redirect|redir|out|outbound|exit|goto)(?:\.php)?/?$",
                                        re.IGNORECASE)
 _GENERIC_REDIRECT_PARAMS = ("url", "u", "target", "to", "dest", "destination", "link")
-_MAX_UNWRAP = 3
 
 
 def _is_tracking(key: str) -> bool:
@@ -276,10 +275,10 @@ def clean_link(href: str, base: str = "") -> str | None:
         return None
     try:
         url = urljoin(base, text) if base else text
-        for _ in range(_MAX_UNWRAP):
-            target = _redirect_target(url)
-            if target is None:
-                break
+        # Wrappers nest (a Google link to a Facebook link); each target is a decoded part of
+        # its wrapper's query, so shorter, and the loop ends. All are unwrapped at once, or a
+        # second pass would find one more.
+        while (target := _redirect_target(url)) is not None:
             url = target
         parts = urlsplit(url)
         if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:

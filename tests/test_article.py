@@ -7,6 +7,7 @@ import dataclasses
 import unicodedata
 from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from lxml import etree
@@ -89,6 +90,11 @@ def test_tracking_parameters_are_dropped_and_the_rest_kept_as_written() -> None:
          "https://example.com/a?x=1"),
         ("https://l.facebook.com/l.php?u=https%3A%2F%2Fexample.com%2Fb&h=AT0", "https://example.com/b"),
         ("https://news.example.org/redirect?url=https%3A%2F%2Fexample.com%2Fc", "https://example.com/c"),
+        # Nested wrappers are all unwrapped at once.
+        ("https://www.google.com/url?q=" + quote("https://l.facebook.com/l.php?u="
+                                              + quote("https://example.com/e?fbclid=1", safe=""),
+                                              safe=""),
+         "https://example.com/e"),
         # A shortener cannot be resolved offline: kept.
         ("https://t.co/abc123", "https://t.co/abc123"),
         # A "redirect" to something that is not a web page is no wrapper to unwrap.
