@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from bs4 import BeautifulSoup
-from bs4.element import NavigableString, PageElement, Tag
+from bs4.element import NavigableString, Tag
 
 from aggregator.dates import parse_date_fallback
 from aggregator.items import Issue, PageResult, Post, Story, Translation, WatchItem
@@ -68,46 +68,48 @@ _ATTRIBUTE_NAME_RE = re.compile(r"^[A-Za-z_:][-A-Za-z0-9_:.]*$")
 # ---------------------------------------------------------------------------------------------
 def normalize_html(html: str, *, base_url: str, lang: str) -> str:
     """Article HTML cleaned (links, presentational markup, empty elements, text), then
-    sanitized with the nh3 allowlist. Never raises: markup bs4 cannot take is sanitized only."""
+    sanitized with the nh3 allowlist. Never raises: markup bs4 cannot take is sanitized only.
+
+    nh3 runs before the clean too: it drops the tags it would drop anyway and fixes the
+    nesting the HTML5 way, so what the clean sees is what the allowlist keeps, and a second
+    normalization finds nothing left to do.
+    """
     html = xml_safe(html)  # lxml refuses surrogates and NULs; escapes are junk anywhere
     if not html.strip():
         return ""
+    html = sanitize_html(html)
     try:
         cleaned = _clean_markup(html, base_url=base_url, lang=lang)
     except Exception:  # a stage that must not stop the crawl: keep the allowlist at least
         cleaned = html
-    return sanitize_html(cleaned)
+    return _drop_empty_elements(sanitize_html(cleaned))
+
+
+# Misnested markup ("<a><li>…") re-parsed the HTML5 way can leave an empty "<b></b>" behind;
+# removed here, or a second normalization would remove it.
+_EMPTY_ELEMENT_RE = re.compile(
+    r"<(%s)(?: [^<>]*)?></\1>" % "|".join(sorted(_DROP_WHEN_EMPTY))  # noqa: UP031
+)
+
+
+def _drop_empty_elements(html: str) -> str:
+    while True:
+        shorter = _EMPTY_ELEMENT_RE.sub("", html)
+        if shorter == html:
+            return html
+        html = shorter
 
 
 def _clean_markup(html: str, *, base_url: str, lang: str) -> str:
-    soup = BeautifulSoup(html, "lxml")
+    # No class/rel lists: the walk drops class and only copies rel.
+    soup = BeautifulSoup(html, "lxml", multi_valued_attributes=None)
     root = soup.body or soup
     # One walk over the tree: bs4's find_all/get_text per element cost more than the parse.
-    _Walker(html, base_url=base_url, lang=lang).clean(root)
+    walker = _Walker(html, base_url=base_url, lang=lang)
+    walker.clean(root)
     out: list[str] = []
-    for child in root.contents:
-        _serialize(child, out)
+    walker.serialize_children(root, out, preformatted=False)
     return "".join(out)
-
-
-def _serialize(node: PageElement, out: list[str]) -> None:
-    """HTML for nh3 to read, written here: bs4's own ``decode`` (formatters, indentation
-    machinery) cost as much as the parse. After the walk only tags and text are left."""
-    if isinstance(node, Tag):
-        out.append("<" + node.name)
-        for name, value in node.attrs.items():
-            if not _ATTRIBUTE_NAME_RE.match(name):
-                continue  # junk lxml kept from broken markup ('"onclick'): nh3 drops it anyway
-            text = " ".join(value) if isinstance(value, list) else str(value)
-            out.append(f' {name}="{html_lib.escape(text)}"')
-        out.append(">")
-        if node.name in _VOID_TAGS:
-            return
-        for child in node.contents:
-            _serialize(child, out)
-        out.append(f"</{node.name}>")
-    elif isinstance(node, NavigableString):
-        out.append(html_lib.escape(str(node), quote=False))
 
 
 class _Walker:
@@ -166,6 +168,46 @@ class _Walker:
                 del attrs[name]  # javascript:, data:, broken: the text stays, the link goes
             else:
                 attrs[name] = link
+
+    def serialize_children(self, tag: Tag, out: list[str], *, preformatted: bool) -> None:
+        """HTML for nh3 to read, written here: bs4's own ``decode`` (formatters, indentation
+        machinery) cost as much as the parse. Neighbouring strings (left by a removed element
+        or comment) are joined and cleaned again, so no space run or non-NFC pair straddles
+        them."""
+        preformatted = preformatted or tag.name in _PREFORMATTED
+        texts: list[str] = []
+        for child in tag.contents:
+            if isinstance(child, NavigableString):
+                texts.append(str(child))
+                continue
+            if texts:
+                out.append(self._joined(texts, preformatted))
+                texts = []
+            if isinstance(child, Tag):
+                self._serialize_tag(child, out, preformatted)
+        if texts:
+            out.append(self._joined(texts, preformatted))
+
+    def _serialize_tag(self, tag: Tag, out: list[str], preformatted: bool) -> None:
+        out.append("<" + tag.name)
+        for name, value in tag.attrs.items():
+            if not _ATTRIBUTE_NAME_RE.match(name):
+                continue  # junk lxml kept from broken markup ('"onclick'): nh3 drops it anyway
+            text = " ".join(value) if isinstance(value, list) else str(value)
+            out.append(f' {name}="{html_lib.escape(text)}"')
+        out.append(">")
+        if tag.name in _VOID_TAGS:
+            return
+        self.serialize_children(tag, out, preformatted=preformatted)
+        out.append(f"</{tag.name}>")
+
+    def _joined(self, texts: list[str], preformatted: bool) -> str:
+        text = "".join(texts)
+        if len(texts) > 1:
+            text = normalize_chars(text, lang=self.lang)
+            if not preformatted:
+                text = _collapse_spaces(text, self.keep_ideographic_space)
+        return html_lib.escape(text, quote=False)
 
     def _clean_text(self, node: NavigableString, preformatted: bool) -> bool:
         text = str(node)
