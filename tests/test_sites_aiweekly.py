@@ -529,6 +529,25 @@ def test_archive_without_known_markup_still_lists_issues_and_next_page() -> None
 # ---------------------------------------------------------------------------------------------
 # Registry binding, unparsed story dates
 # ---------------------------------------------------------------------------------------------
+def test_page_objects_import_no_scrapy() -> None:
+    """Page objects are pure functions of (url, text): importable without the crawler."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, aggregator.sites.aiweekly; "
+        "sys.exit(any(m.split('.')[0] == 'scrapy' for m in sys.modules))"
+    )
+    root = str(Path(__file__).resolve().parents[1])
+    assert subprocess.run([sys.executable, "-c", code], cwd=root, check=False).returncode == 0
+
+
+def test_every_aiweekly_module_stays_small() -> None:
+    package = Path(aiweekly.__file__).parent
+    sizes = {p.name: len(p.read_text(encoding="utf-8").splitlines()) for p in package.glob("*.py")}
+    assert sizes and all(lines < 500 for lines in sizes.values()), sizes
+
+
 def test_registry_binds_the_aiweekly_page_objects() -> None:
     assert SITES["aiweekly"].pages_module == "aggregator.sites.aiweekly"
     assert PAGE_OBJECTS.parse_feed is aiweekly.parse_feed
