@@ -199,7 +199,8 @@ def normalize_text(text: str, *, lang: str, inline: bool = False) -> str:
     return _MANY_BLANK_LINES_RE.sub("\n\n", "\n".join(lines)).strip("\n")
 
 
-# Redirect wrappers whose target is in the query: (host or host suffix, path, parameters).
+# Redirect wrappers whose target is in the query: (host, path or "" for any, parameters); a
+# host ending in "." is a name under any suffix ("google." is google.com, www.google.de).
 # Only unwrapped when the target is itself an absolute http(s) URL.
 _REDIRECT_HOSTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("google.", "/url", ("q", "url")),
@@ -234,8 +235,10 @@ def _redirect_target(url: str) -> str | None:
     path = parts.path or "/"
     names: tuple[str, ...] = ()
     for wrapper_host, wrapper_path, params in _REDIRECT_HOSTS:
-        host_matches = (host.startswith(wrapper_host) or f".{wrapper_host}" in f".{host}"
-                        if wrapper_host.endswith(".") else host == wrapper_host)
+        if wrapper_host.endswith("."):  # any subdomain and country: www.google.co.uk
+            host_matches = f".{wrapper_host}" in f".{host}"
+        else:
+            host_matches = host == wrapper_host
         if host_matches and (not wrapper_path or path == wrapper_path):
             names = params
             break
