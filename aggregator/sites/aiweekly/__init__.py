@@ -72,7 +72,6 @@ def parse_issue_page(url: str, html: str) -> Issue:
         raise
 
 
-
 def page_objects(site: Site) -> PageObjects:
     """The registry's binding (``Site.pages_module``): feed, archive/home listing, issue page.
 

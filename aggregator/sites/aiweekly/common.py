@@ -153,8 +153,6 @@ def _paragraphs(nodes: SelectorList[Selector]) -> str:
     return "\n\n".join(_clean_items(nodes))
 
 
-
-
 def _require_number(number: int | None, sel: Selector, url: str) -> int:
     if number is None:
         number = _head_title(sel)[0]
@@ -223,9 +221,6 @@ def _int(value: str | None) -> int | None:
 def _number_in(text: str) -> int | None:
     match = _ISSUE_NUMBER_RE.search(text)
     return int(match.group(1)) if match else None
-
-
-
 
 
 # Story fields are read with precompiled lxml XPath on the raw element: a parsel Selector
