@@ -18,7 +18,11 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from importlib.metadata import version
 from pathlib import Path
+
+import bs4
+from lxml import etree
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -98,7 +102,8 @@ def main() -> None:
     for (site, result, html), total, only_html in zip(pages, totals, html_only, strict=True):
         per_site.setdefault(site.key, []).append((total, only_html, len(html), result.url))
 
-    print(f"== normalize_result per page (best of {args.repeat} rounds), target < 5 ms/page")
+    print(f"== normalize_result per page (best of {args.repeat} rounds), target < 5 ms/page;"
+          f" bs4 {bs4.__version__}, lxml {etree.__version__}, nh3 {version('nh3')}")
     print(f"  {'site':10s} {'pages':>5s} {'median':>8s} {'max':>8s} {'html share':>10s}"
           f" {'median KB':>9s}  slowest page")
     every: list[float] = []
