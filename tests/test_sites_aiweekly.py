@@ -23,8 +23,8 @@ import pytest
 from scrapy.http import Headers, TextResponse
 from scrapy.responsetypes import responsetypes
 
-from aggregator.items import Issue, Listing, to_jsonable
-from aggregator.sites import aiweekly
+from aggregator.items import Issue, Listing, Post, to_jsonable
+from aggregator.sites import SITES, aiweekly
 from aggregator.sites.aiweekly import PageParseError
 from tests.golden import FIXTURES as ALL_FIXTURES
 from tests.golden import diff_fields, golden_problems, load_json
@@ -36,10 +36,12 @@ TRUTH: dict[str, Any] = load_json(REPLICA / "truth.json")
 TRUTH_ISSUES: dict[int, dict[str, Any]] = {issue["number"]: issue for issue in TRUTH["issues"]}
 MANIFEST: list[dict[str, Any]] = load_json(REPLICA / "manifest.json")
 
-PARSERS: dict[str, Callable[[str, str], Issue | Listing]] = {
-    "issue": aiweekly.parse_issue_page,
-    "archive": aiweekly.parse_archive_page,
-    "feed": aiweekly.parse_feed,
+# Fixture kinds (headers.json) to the page objects the registry binds for the site.
+PAGE_OBJECTS = SITES["aiweekly"].page_objects()
+PARSERS: dict[str, Callable[[str, str], Issue | Post | Listing]] = {
+    "issue": PAGE_OBJECTS.parse_document,
+    "listing": PAGE_OBJECTS.parse_listing,
+    "feed": PAGE_OBJECTS.parse_feed,
 }
 
 
@@ -59,7 +61,7 @@ def fixture_text(name: str) -> tuple[str, str]:
     )
 
 
-def parse_fixture(name: str) -> Issue | Listing:
+def parse_fixture(name: str) -> Issue | Post | Listing:
     url, text = fixture_text(name)
     return PARSERS[HEADERS[name]["kind"]](url, text)
 
@@ -522,3 +524,62 @@ def test_archive_without_known_markup_still_lists_issues_and_next_page() -> None
     assert listing.entries[-1].number == 494 and listing.entries[0].number is None
     assert listing.entries[0].title is not None and listing.entries[0].title.startswith("iPhone")
     assert listing.next_url == "https://aiweekly.co/issues?page=2"
+
+
+# ---------------------------------------------------------------------------------------------
+# Registry binding, unparsed story dates
+# ---------------------------------------------------------------------------------------------
+def test_page_objects_import_no_scrapy() -> None:
+    """Page objects are pure functions of (url, text): importable without the crawler."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, aggregator.sites.aiweekly; "
+        "sys.exit(any(m.split('.')[0] == 'scrapy' for m in sys.modules))"
+    )
+    root = str(Path(__file__).resolve().parents[1])
+    assert subprocess.run([sys.executable, "-c", code], cwd=root, check=False).returncode == 0
+
+
+def test_every_aiweekly_module_stays_small() -> None:
+    package = Path(aiweekly.__file__).parent
+    sizes = {p.name: len(p.read_text(encoding="utf-8").splitlines()) for p in package.glob("*.py")}
+    assert sizes and all(lines < 500 for lines in sizes.values()), sizes
+
+
+def test_registry_binds_the_aiweekly_page_objects() -> None:
+    assert SITES["aiweekly"].pages_module == "aggregator.sites.aiweekly"
+    assert PAGE_OBJECTS.parse_feed is aiweekly.parse_feed
+    assert PAGE_OBJECTS.parse_listing is aiweekly.parse_archive_page
+    assert PAGE_OBJECTS.parse_document is aiweekly.parse_issue_page
+
+
+def test_story_date_text_kept_only_when_no_fixed_form_parses_it() -> None:
+    url, html = fixture_text("issue_481_classic")
+    first = '<span class="date">Apr 7</span>'
+    assert first in html
+    changed = html.replace(first, '<span class="date">Tuesday</span>', 1)
+    issue = aiweekly.parse_issue_page(url, changed)
+    assert (issue.stories[0].date, issue.stories[0].date_text) == (None, "Tuesday")
+    assert issue.stories[1].date == date(2026, 4, 7) and issue.stories[1].date_text is None
+
+
+def test_modern_story_with_a_bad_stamp_reads_its_text() -> None:
+    url, html = fixture_text("issue_496_modern")
+    stamp = '<time datetime="2026-07-19">Jul 19</time>'
+    assert stamp in html
+    changed = html.replace(stamp, '<time datetime="soon">Jul 19</time>')
+    issue = aiweekly.parse_issue_page(url, changed)
+    assert (issue.stories[0].date, issue.stories[0].date_text) == (date(2026, 7, 19), None)
+    changed = html.replace(stamp, '<time datetime="soon">Sunday</time>')
+    issue = aiweekly.parse_issue_page(url, changed)
+    assert (issue.stories[0].date, issue.stories[0].date_text) == (None, "Sunday")
+
+
+def test_text_fallback_keeps_an_impossible_date_as_text() -> None:
+    changed = SYNTHETIC.replace("Bloomberg · Dec 30", "Bloomberg · Feb 30")
+    issue = aiweekly.parse_issue_page("https://aiweekly.co/issues/512", changed)
+    assert issue.markup == "text"
+    assert (issue.stories[0].date, issue.stories[0].date_text) == (None, "Feb 30")
+    assert issue.stories[1].date_text is None
