@@ -16,12 +16,12 @@ _TRACKING_NAMES = frozenset(
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-def canonical_url(url: str, *, https: bool = True) -> str:
+def canonical_url(url: str, *, https: bool = True, keep_slash: bool = False) -> str:
     """Return ``url`` in a stable form for comparison and storage.
 
-    Lowercases scheme and host, drops default ports, fragments, tracking parameters and a
-    trailing slash on non-root paths, and sorts the remaining query. ``http`` becomes ``https``
-    when ``https`` is true: both sites serve one resource under either scheme.
+    Lowercases scheme and host, drops default ports, fragments, tracking parameters and (unless
+    ``keep_slash``) a trailing slash on non-root paths, and sorts the remaining query. ``http``
+    becomes ``https`` when ``https`` is true: both sites serve one resource under either scheme.
     """
     text = url.strip()
     if text.startswith("//"):
@@ -34,7 +34,7 @@ def canonical_url(url: str, *, https: bool = True) -> str:
     port = parts.port
     netloc = host if port is None or _DEFAULT_PORTS.get(scheme) == port else f"{host}:{port}"
     path = re.sub(r"/{2,}", "/", parts.path or "/")
-    if len(path) > 1:
+    if len(path) > 1 and not keep_slash:
         path = path.rstrip("/") or "/"
     query = [
         (k, v)
@@ -43,6 +43,13 @@ def canonical_url(url: str, *, https: bool = True) -> str:
     ]
     query.sort()
     return urlunsplit((scheme, netloc, path, urlencode(query), ""))
+
+
+def page_url(url: str) -> str:
+    """The canonical URL of a page as its site serves it: like :func:`canonical_url`, but a
+    trailing slash is kept, because WordPress-style permalinks (``/2026/04/10/slug/``) answer
+    only with it (without it the real site redirects and a replica answers 404)."""
+    return canonical_url(url, keep_slash=True)
 
 
 _SPACE_RE = re.compile(r"[ \t\u00a0\u3000\u200b\ufeff]+")

@@ -19,8 +19,9 @@ import parsel  # noqa: E402
 from aggregator.anchors import normalize_for_anchors  # noqa: E402
 from aggregator.anchors.glossary import DEFAULT_GLOSSARY  # noqa: E402
 from aggregator.anchors.script import to_simplified  # noqa: E402
+from aggregator.replica import DEFAULT_ROOT  # noqa: E402
 
-REPLICA = ROOT / "data" / "replica"
+REPLICA = DEFAULT_ROOT
 
 
 def _texts() -> list[str]:

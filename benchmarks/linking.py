@@ -74,12 +74,13 @@ from aggregator.linking import (  # noqa: E402  # noqa: E402  (profiles only)
     story_scores,
 )
 from aggregator.normalize import canonical_url  # noqa: E402
+from aggregator.replica import DEFAULT_ROOT  # noqa: E402
 from aggregator.sites import SITES  # noqa: E402
 from aggregator.sites.aiweekly import parse_issue_page  # noqa: E402
 from aggregator.sites.base import Script  # noqa: E402
 from aggregator.sites.qimuai import parse_post  # noqa: E402
 
-REPLICA = ROOT / "data" / "replica"
+REPLICA = DEFAULT_ROOT
 SNAPSHOT = 2
 
 

@@ -2,7 +2,7 @@
 
     python benchmarks/normalize.py [--repeat N]
 
-Every 200 HTML page of the replica (data/replica/manifest.json) that a site's document page
+Every 200 HTML page of the bundled replica (its manifest.json) that a site's document page
 object reads (issue pages, posts; listings and error pages raise and are skipped) is parsed
 once, then :func:`aggregator.article.normalize_result` is timed on it: the best of
 ``--repeat`` rounds per page (the steady cost; a warm-up call pays the imports), then the

@@ -51,12 +51,13 @@ from aggregator.linking import (
 )
 from aggregator.normalize import canonical_url
 from aggregator.relink import FeatureCache
+from aggregator.replica import DEFAULT_ROOT
 from aggregator.sites import SITES, Site
 from aggregator.sites.aiweekly import parse_issue_page
 from aggregator.sites.qimuai import parse_post
 from aggregator.store import Store
 
-REPLICA = Path(__file__).resolve().parents[1] / "data" / "replica"
+REPLICA = DEFAULT_ROOT
 FIXTURES = Path(__file__).parent / "fixtures" / "linking"
 
 

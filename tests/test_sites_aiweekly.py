@@ -24,13 +24,14 @@ from scrapy.http import Headers, TextResponse
 from scrapy.responsetypes import responsetypes
 
 from aggregator.items import Issue, Listing, Post, to_jsonable
+from aggregator.replica import DEFAULT_ROOT
 from aggregator.sites import SITES, aiweekly
 from aggregator.sites.aiweekly import PageParseError
 from tests.golden import FIXTURES as ALL_FIXTURES
 from tests.golden import diff_fields, golden_problems, load_json
 
 FIXTURES = Path(__file__).parent / "fixtures" / "aiweekly"
-REPLICA = Path(__file__).resolve().parents[1] / "data" / "replica"
+REPLICA = DEFAULT_ROOT
 HEADERS: dict[str, dict[str, Any]] = load_json(FIXTURES / "headers.json")
 TRUTH: dict[str, Any] = load_json(REPLICA / "truth.json")
 TRUTH_ISSUES: dict[int, dict[str, Any]] = {issue["number"]: issue for issue in TRUTH["issues"]}

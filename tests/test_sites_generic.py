@@ -30,7 +30,7 @@ import pytest
 
 from aggregator.decoding import decode
 from aggregator.items import Listing, Post
-from aggregator.normalize import canonical_url
+from aggregator.normalize import page_url
 from aggregator.replica import DEFAULT_ROOT
 from aggregator.sites import SITES, hant, qimuai
 from aggregator.sites.base import Site
@@ -86,14 +86,14 @@ def _local(post: Post) -> str | None:
 
 def score_hant(site: Site) -> Score:
     truth = TRUTH["hant"]
-    mirrors = {canonical_url(p["url"]): p for p in truth["mirror_posts"]}
-    others = {canonical_url(p["url"]): p for p in truth["other_posts"]}
+    mirrors = {page_url(p["url"]): p for p in truth["mirror_posts"]}
+    others = {page_url(p["url"]): p for p in truth["other_posts"]}
     score = Score()
     for entry in _pages(hant.is_post_url):
         post = _parse(site, entry)
         assert post.markup == "text", "generic parses are flagged for the run summary"
         where = f"s{entry['snapshot']} {entry['url']}"
-        url = canonical_url(entry["url"])
+        url = page_url(entry["url"])
         expected = mirrors.get(url) or others[url]
         score.check("mirror flag", (post.mirror is not None) is (url in mirrors), where)
         score.check("title", post.title == expected["title"], where)
@@ -114,13 +114,13 @@ def score_hant(site: Site) -> Score:
 
 
 def score_qimuai(site: Site) -> Score:
-    mirrors = {canonical_url(p["url"]): p for p in TRUTH["mirror_posts"]}
-    others = {canonical_url(p["url"]): p for p in TRUTH["other_posts"]}
+    mirrors = {page_url(p["url"]): p for p in TRUTH["mirror_posts"]}
+    others = {page_url(p["url"]): p for p in TRUTH["other_posts"]}
     score = Score()
     for entry in _pages(qimuai.is_post_url):
         post = _parse(site, entry)
         where = f"s{entry['snapshot']} {entry['url']}"
-        url = canonical_url(entry["url"])
+        url = page_url(entry["url"])
         expected = mirrors.get(url) or others[url]
         score.check("mirror flag", (post.mirror is not None) is (url in mirrors), where)
         score.check("published", _local(post) == expected["date"], where)
@@ -180,7 +180,7 @@ def test_generic_platform_lists_same_host_links_and_feeds() -> None:
     assert {e.url for e in bespoke.entries} <= set(urls)
     assert all(site.owns(u) for u in urls) and len(urls) == len(set(urls))
     assert listing.next_url == bespoke.next_url
-    assert listing.follow == (canonical_url(site.url("/feed/")),)
+    assert listing.follow == (page_url(site.url("/feed/")),)
     numbered = {e.url: e.number for e in listing.entries if e.number is not None}
     assert numbered == {e.url: e.number for e in bespoke.entries if e.number is not None}
 

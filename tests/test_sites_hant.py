@@ -20,7 +20,7 @@ import pytest
 
 from aggregator.decoding import decode
 from aggregator.items import Listing, Post, Translation, to_jsonable
-from aggregator.normalize import canonical_url
+from aggregator.normalize import page_url
 from aggregator.replica import DEFAULT_ROOT
 from aggregator.sites import SITES, hant
 from aggregator.sites.mirror import Line, chinese_number, parse_mirror
@@ -235,7 +235,7 @@ def test_post_id_without_a_shortlink() -> None:
 def test_listing_pagination_and_sitemaps() -> None:
     home, last = parse_fixture("home"), parse_fixture("category-ai-weekly-page-2")
     assert isinstance(home, Listing) and isinstance(last, Listing)
-    assert home.next_url == canonical_url(SITE.url("/page/2/"))
+    assert home.next_url == page_url(SITE.url("/page/2/"))
     assert last.next_url is None
     index = parse_fixture("wp-sitemap")
     assert index.entries == () and index.follow and all(u.endswith(".xml") for u in index.follow)
@@ -272,8 +272,8 @@ def test_url_helpers(url: str, post: bool, listing: bool, feed: bool) -> None:
 TRUTH: dict[str, Any] = _load_json(REPLICA / "truth.json")
 ISSUES = {issue["number"]: issue for issue in TRUTH["issues"]}
 HANT = TRUTH["hant"]
-MIRRORS = {canonical_url(p["url"]): p for p in HANT["mirror_posts"]}
-OTHERS = {canonical_url(p["url"]): p for p in HANT["other_posts"]}
+MIRRORS = {page_url(p["url"]): p for p in HANT["mirror_posts"]}
+OTHERS = {page_url(p["url"]): p for p in HANT["other_posts"]}
 MANIFEST: list[dict[str, Any]] = _load_json(REPLICA / "manifest.json")
 
 
@@ -294,7 +294,7 @@ REPLICA_POSTS = replica_pages(hant.is_post_url)
 
 
 def test_replica_has_every_truth_post() -> None:
-    assert {canonical_url(e["url"]) for e in REPLICA_POSTS} == set(MIRRORS) | set(OTHERS)
+    assert {page_url(e["url"]) for e in REPLICA_POSTS} == set(MIRRORS) | set(OTHERS)
 
 
 def _local(post: Post) -> str:
@@ -307,7 +307,7 @@ def test_replica_post_against_truth(entry: dict[str, Any]) -> None:
     post = PAGES.parse_document(entry["url"], replica_text(entry))
     assert isinstance(post, Post)
     assert "\ufffd" not in json.dumps(to_jsonable(post), ensure_ascii=False)
-    url = canonical_url(entry["url"])
+    url = page_url(entry["url"])
     if url in OTHERS:
         other = OTHERS[url]
         assert post.mirror is None
@@ -360,7 +360,7 @@ def _taiwan(text: str) -> str:
 
 
 @pytest.mark.parametrize("entry", [e for e in REPLICA_POSTS
-                                   if canonical_url(e["url"]) in MIRRORS], ids=page_id)
+                                   if page_url(e["url"]) in MIRRORS], ids=page_id)
 def test_replica_stories_are_the_converted_issue(entry: dict[str, Any]) -> None:
     """Headlines and outlets are the issue's Chinese text in Traditional script (OpenCC s2twp)."""
     opencc = pytest.importorskip("opencc")
@@ -373,14 +373,14 @@ def test_replica_stories_are_the_converted_issue(entry: dict[str, Any]) -> None:
 
 
 def test_repost_agrees_with_the_original() -> None:
-    posts = {canonical_url(e["url"]): e for e in REPLICA_POSTS if e["snapshot"] == 1}
+    posts = {page_url(e["url"]): e for e in REPLICA_POSTS if e["snapshot"] == 1}
     reposts = [p for p in HANT["mirror_posts"] if p["duplicate_of"]]
     assert reposts
     for truth in reposts:
         again = mirror_of(PAGES.parse_document(truth["url"], replica_text(
-            posts[canonical_url(truth["url"])])))
+            posts[page_url(truth["url"])])))
         first = mirror_of(PAGES.parse_document(truth["duplicate_of"], replica_text(
-            posts[canonical_url(truth["duplicate_of"])])))
+            posts[page_url(truth["duplicate_of"])])))
         # The re-post edits some wording and adds a note; the issue it mirrors is the same.
         assert (again.issue_number, again.title, again.week_start, again.source_url) == (
             first.issue_number, first.title, first.week_start, first.source_url)
@@ -388,7 +388,7 @@ def test_repost_agrees_with_the_original() -> None:
 
 
 LISTINGS = replica_pages(lambda u: hant.is_listing_url(u) or hant.is_feed_url(u))
-KNOWN_URLS = {canonical_url(e["url"]) for e in MANIFEST}
+KNOWN_URLS = {page_url(e["url"]) for e in MANIFEST}
 
 
 @pytest.mark.parametrize("entry", LISTINGS, ids=page_id)
@@ -397,7 +397,7 @@ def test_replica_listing_against_truth(entry: dict[str, Any]) -> None:
     listing = parse(entry["url"], replica_text(entry))
     assert listing.entries or listing.follow, "a listing with nothing to walk"
     sitemap = entry["url"].endswith(".xml")
-    edited = {canonical_url(u) for u in HANT["snapshot2"]["edited_post_urls"]}
+    edited = {page_url(u) for u in HANT["snapshot2"]["edited_post_urls"]}
     for item in listing.entries:
         truth = MIRRORS.get(item.url) or OTHERS[item.url]
         assert item.published is not None and item.published.utcoffset() is not None
@@ -418,8 +418,8 @@ def test_replica_listing_against_truth(entry: dict[str, Any]) -> None:
 
 def test_walking_the_sitemap_reaches_every_post() -> None:
     """From ``/wp-sitemap.xml`` through ``follow``: every post of the snapshot, once."""
-    pages = {canonical_url(e["url"]): e for e in MANIFEST if e["snapshot"] == 1}
-    todo, seen, found = [canonical_url(SITE.url("/wp-sitemap.xml"))], set(), []
+    pages = {page_url(e["url"]): e for e in MANIFEST if e["snapshot"] == 1}
+    todo, seen, found = [page_url(SITE.url("/wp-sitemap.xml"))], set(), []
     while todo:
         url = todo.pop()
         if url in seen or not url.endswith(".xml"):

@@ -25,7 +25,7 @@ from parsel import Selector
 
 from aggregator.dates import parse_local_datetime, parse_rfc822
 from aggregator.items import Entry, Listing, Post
-from aggregator.normalize import canonical_url, clean_inline, sanitize_html
+from aggregator.normalize import clean_inline, page_url, sanitize_html
 from aggregator.sites import emlog, wordpress
 from aggregator.sites.base import PageObjects, Site
 from aggregator.sites.mirror import (
@@ -89,12 +89,12 @@ def parse_links(url: str, html: str, *, site: Site) -> Listing:
     that may be a document is an entry (the document parser refuses the rest).
     """
     sel = Selector(text=html)
-    here = canonical_url(url)
+    here = page_url(url)
     entries: list[Entry] = []
     seen = {here}
     for anchor in sel.xpath("//body//a[@href]"):
         href = anchor.attrib["href"].strip()
-        target = canonical_url(urljoin(url, href))
+        target = page_url(urljoin(url, href))
         if (href.startswith("#") or target in seen or not site.owns(target)
                 or _NOT_A_DOCUMENT_RE.search(urlsplit(target).path)):
             continue
@@ -105,7 +105,7 @@ def parse_links(url: str, html: str, *, site: Site) -> Listing:
     feeds = sel.css('link[rel="alternate"][type*="rss"]::attr(href), '
                     'link[rel="alternate"][type*="atom"]::attr(href)').getall()
     follow = tuple(dict.fromkeys(
-        f for f in (canonical_url(urljoin(url, h)) for h in feeds) if site.owns(f)))
+        f for f in (page_url(urljoin(url, h)) for h in feeds) if site.owns(f)))
     return Listing(url=here, entries=tuple(entries), next_url=_next_url(sel, url), follow=follow)
 
 
@@ -116,7 +116,7 @@ def _next_url(sel: Selector, url: str) -> str | None:
             if clean_inline(" ".join(anchor.css("::text").getall())) in _NEXT_TEXTS:
                 href = anchor.attrib["href"]
                 break
-    return canonical_url(urljoin(url, href.strip())) if href else None
+    return page_url(urljoin(url, href.strip())) if href else None
 
 
 def parse_feed(url: str, xml: str, *, site: Site) -> Listing:
@@ -133,10 +133,10 @@ def parse_feed(url: str, xml: str, *, site: Site) -> Listing:
         when = clean_inline(item.xpath("string(pubDate | published | updated)").get() or "")
         published = (parse_rfc822(when) or parse_local_datetime(when, tz=site.timezone)
                      if when else None)
-        entries.append(Entry(url=canonical_url(urljoin(url, link.strip())),
+        entries.append(Entry(url=page_url(urljoin(url, link.strip())),
                              number=issue_number(title, markers_of(site)), title=title,
                              published=published))
-    return Listing(url=canonical_url(url), entries=tuple(entries))
+    return Listing(url=page_url(url), entries=tuple(entries))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -150,23 +150,23 @@ def parse_post(url: str, html: str, *, site: Site,
     with little text (an error page served with 200).
     """
     sel = Selector(text=html)
-    page_url = canonical_url(url)
+    here_url = page_url(url)
     if len(sel.css("article")) > 1:
-        raise ValueError(f"{page_url}: a page of several articles is a listing, not a post")
+        raise ValueError(f"{here_url}: a page of several articles is a listing, not a post")
     for junk in sel.css(", ".join(_JUNK)):
         junk.drop()
     title = _title(sel, site)
     body = _body(sel)
     if not title or body is None:
-        raise ValueError(f"{page_url}: no post title/body found")
+        raise ValueError(f"{here_url}: no post title/body found")
     lines = lines_of(body)
     text = render(lines)
     published = _published(sel, site)
     if published is None and len(text) < _MIN_BODY_CHARS:
-        raise ValueError(f"{page_url}: an undated page with little text is not a post")
+        raise ValueError(f"{here_url}: an undated page with little text is not a post")
     return Post(
-        url=page_url,
-        post_id=_post_id(sel, page_url),
+        url=here_url,
+        post_id=_post_id(sel, here_url),
         title=title,
         published=published,
         author=_first_text(sel, 'meta[name="author"]::attr(content)', ".author ::text",
@@ -219,9 +219,9 @@ def _published(sel: Selector, site: Site) -> datetime | None:
                  if (found := parse_local_datetime(text.strip(), tz=site.timezone))), None)
 
 
-def _post_id(sel: Selector, page_url: str) -> int | None:
+def _post_id(sel: Selector, here_url: str) -> int | None:
     shortlink = sel.css('link[rel="shortlink"]::attr(href)').get() or ""
-    for link in (shortlink, page_url):
+    for link in (shortlink, here_url):
         query = parse_qs(urlsplit(link).query)
         for name in _ID_PARAMS:
             value = (query.get(name) or [""])[0].strip()

@@ -24,7 +24,7 @@ from parsel import Selector
 
 from aggregator.dates import parse_local_datetime, parse_rfc822
 from aggregator.items import Entry, Listing, Post
-from aggregator.normalize import canonical_url, clean_inline, sanitize_html
+from aggregator.normalize import clean_inline, page_url, sanitize_html
 from aggregator.sites.base import PageObjects, Site
 from aggregator.sites.mirror import issue_number, lines_of, markers_of, parse_mirror, render
 
@@ -86,7 +86,7 @@ def is_feed_url(url: str, site: Site) -> bool:
 
 
 def _absolute(base: str, href: str) -> str:
-    return canonical_url(urljoin(base, href.strip()))
+    return page_url(urljoin(base, href.strip()))
 
 
 def _local(value: datetime | None, site: Site) -> datetime | None:
@@ -106,18 +106,18 @@ def parse_post(
     ``article`` with a title and an ``entry-content``.
     """
     sel = Selector(text=html)
-    page_url = canonical_url(url)
+    here_url = page_url(url)
     article = sel.css("article.post") or sel.css("article")
     content = article.css("div.entry-content")
     title = clean_inline(" ".join(article.css("h1.entry-title ::text").getall()))
     if not article or not content or not title:
-        raise ValueError(f"{page_url}: no WordPress post title/body found")
+        raise ValueError(f"{here_url}: no WordPress post title/body found")
     node = content[0]
     lines = lines_of(node)
     published = _published(article[0], site)
     return Post(
-        url=page_url,
-        post_id=_post_id(sel, article[0], page_url),
+        url=here_url,
+        post_id=_post_id(sel, article[0], here_url),
         title=title,
         published=published,
         author=clean_inline(" ".join(article.css(".author ::text").getall())) or None,
@@ -140,9 +140,9 @@ def _published(article: Selector, site: Site) -> datetime | None:
     return None
 
 
-def _post_id(sel: Selector, article: Selector, page_url: str) -> int | None:
+def _post_id(sel: Selector, article: Selector, here_url: str) -> int | None:
     shortlink = sel.css('link[rel="shortlink"]::attr(href)').get() or ""
-    for candidate in (post_id_from_url(shortlink), post_id_from_url(page_url)):
+    for candidate in (post_id_from_url(shortlink), post_id_from_url(here_url)):
         if candidate is not None:
             return candidate
     # No shortlink (a plugin removed it): ``<article id="post-1391">``.
@@ -185,7 +185,7 @@ def parse_listing(url: str, text: str, *, site: Site) -> Listing:
                              title=title, published=_published(card, site)))
     if not entries:  # another theme without title links in cards: links shaped like posts
         entries = _post_links(sel, url, site)
-    return Listing(url=canonical_url(url), entries=tuple(entries), next_url=_next_url(sel, url))
+    return Listing(url=page_url(url), entries=tuple(entries), next_url=_next_url(sel, url))
 
 
 def _post_links(sel: Selector, url: str, site: Site) -> list[Entry]:
@@ -216,7 +216,7 @@ def parse_sitemap(url: str, xml: str, *, site: Site) -> Listing:
     sel.remove_namespaces()
     if sel.xpath("/sitemapindex"):
         follow = [_absolute(url, loc) for loc in sel.xpath("//sitemap/loc/text()").getall()]
-        return Listing(url=canonical_url(url), follow=tuple(follow))
+        return Listing(url=page_url(url), follow=tuple(follow))
     entries: list[Entry] = []
     follow = []
     archive = bool(_ARCHIVE_SITEMAP_RE.search(urlsplit(url).path))
@@ -231,7 +231,7 @@ def parse_sitemap(url: str, xml: str, *, site: Site) -> Listing:
         lastmod = node.xpath("string(lastmod)").get() or ""
         entries.append(Entry(url=target, published=_local(
             parse_local_datetime(lastmod.strip(), tz="UTC") if lastmod.strip() else None, site)))
-    return Listing(url=canonical_url(url), entries=tuple(entries), follow=tuple(follow))
+    return Listing(url=page_url(url), entries=tuple(entries), follow=tuple(follow))
 
 
 def parse_feed(url: str, xml: str, *, site: Site) -> Listing:
@@ -250,4 +250,4 @@ def parse_feed(url: str, xml: str, *, site: Site) -> Listing:
         entries.append(Entry(url=_absolute(url, link), number=issue_number(title, markers_of(site)),
                              title=title, published=_local(parse_rfc822(pub) if pub else None,
                                                            site)))
-    return Listing(url=canonical_url(url), entries=tuple(entries), next_url=None)
+    return Listing(url=page_url(url), entries=tuple(entries), next_url=None)

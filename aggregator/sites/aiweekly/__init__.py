@@ -1,7 +1,7 @@
 """Page objects for aiweekly.co: issue pages, archive and home pages, and the RSS feed.
 
 Pure functions of ``(url, html)`` returning the typed items of :mod:`aggregator.items`; no
-Scrapy here. Issue pages come in two markup generations (see ``data/replica/README.md``):
+Scrapy here. Issue pages come in two markup generations (see ``aggregator/replica/data/README.md``):
 
 * classic (issues <= 495, ``/issues/<N>``): :mod:`.classic`;
 * modern (issues >= 496, ``/issues/<slug>``): :mod:`.modern`.
