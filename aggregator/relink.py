@@ -54,6 +54,7 @@ class LinkReport:
     changed: list[tuple[str, int | None, int | None]] = field(default_factory=list)  # url, old, new
     unlinked_mirrors: list[str] = field(default_factory=list)
     reasons: dict[str, str] = field(default_factory=dict)  # unlinked mirror url -> why
+    renewed: list[str] = field(default_factory=list)  # linked again to the issue it had
     not_mirrors: int = 0
     story_pairs: int = 0
 
@@ -113,6 +114,14 @@ def _decision(found: LinkDecision | None, numbers: dict[str, int]) -> Decision |
     return Decision(numbers[found.target], found.method, round(found.score, 4), found.evidence)
 
 
+# Layers whose decision depends only on the mirror and its candidate: a crawl may take them as
+# each mirror arrives. The zh-anchors layer weighs anchors by their rarity in the whole archive
+# and compares the best candidate with the runner-up, so it decides once the crawl is complete
+# and again on every run (its score follows the archive; the same store gives the same score).
+ARRIVAL_LAYERS = ("explicit", "embedded-en")
+ARCHIVE_RELATIVE = frozenset({"zh-anchors"})
+
+
 class Linker:
     """The stored English issues as an index, and decisions for mirror posts against it.
 
@@ -151,20 +160,23 @@ class Linker:
         self._index_issue(issue, self.store.stories(issue_number=number))
         self.aliases = dict(self.store.aliases())
 
-    def decide(self, post: PostRow, stories: Sequence[StoryRow]) -> Decision | None:
+    def decide(self, post: PostRow, stories: Sequence[StoryRow],
+               layers: Sequence[str] | None = None) -> Decision | None:
         feats = self.cache.get("post", post.url, post.content_sha256,
                                partial(_post_doc, post, stories))
-        found = link_mirror(feats, self.index, aliases=self.aliases, layers=self.layers)
+        chosen = self.layers if layers is None else tuple(layers)
+        found = link_mirror(feats, self.index, aliases=self.aliases, layers=chosen)
         return _decision(found, self.numbers)
 
     def link(self, post: PostRow, stories: Sequence[StoryRow], *, decided: datetime,
-             report: LinkReport, old: LinkRow | None = None, final: bool = True) -> bool:
+             report: LinkReport, old: LinkRow | None = None, final: bool = True,
+             layers: Sequence[str] | None = None) -> bool:
         """Decide and record one mirror's link; True when it is linked.
 
         With ``final`` False (during a crawl, its issue may still arrive) a mirror that matches
         nothing is left for the pass at the end instead of being recorded as unlinked.
         """
-        decision = self.decide(post, stories)
+        decision = self.decide(post, stories, layers)
         if decision is None:
             if not final:
                 return False
@@ -174,17 +186,20 @@ class Linker:
             decision = Decision(None, "none", 0.0, {"reason": reason})
         self.store.set_link(post.id, decision.issue_number, method=decision.method,
                             score=decision.score, evidence=decision.evidence, decided=decided)
+        old_number = old.issue_number if old is not None else None
         if decision.issue_number is not None:
             report.linked.append((post.url, decision.issue_number, decision.method))
-        old_number = old.issue_number if old is not None else None
+            if old_number == decision.issue_number:
+                report.renewed.append(post.url)
         if old is not None and old_number != decision.issue_number:
             report.changed.append((post.url, old_number, decision.issue_number))
         return decision.issue_number is not None
 
     def link_all(self, *, decided: datetime, everything: bool = False,
                  skip: frozenset[str] = frozenset()) -> LinkReport:
-        """Decide links for mirror posts (by default only those without a link yet; ``skip``
-        those decided earlier in this run), then align the stories of linked mirrors."""
+        """Decide links for mirror posts (by default those without a link yet, and those
+        linked by an archive-relative layer; ``skip`` those decided earlier in this run), then
+        align the stories of linked mirrors."""
         report = LinkReport()
         by_issue, by_post = self.store.stories_by_owner()
         existing: dict[int, LinkRow] = self.store.links()
@@ -193,11 +208,12 @@ class Linker:
                 report.not_mirrors += 1
                 continue
             old = existing.get(post.id)
-            if post.url in skip or (old is not None and old.issue_number is not None
-                                    and not everything):
+            settled = (old is not None and old.issue_number is not None
+                       and old.method not in ARCHIVE_RELATIVE)
+            if post.url in skip or (settled and not everything):
                 continue
             self.link(post, by_post.get(post.id, []), decided=decided, report=report, old=old)
-        decided_now = {url for url, _n, _m in report.linked}
+        decided_now = {url for url, _n, _m in report.linked} - set(report.renewed)
         report.story_pairs = _align(self.store, by_issue, by_post, everything=everything,
                                     decided_now=decided_now)
         return report

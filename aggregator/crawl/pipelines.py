@@ -19,7 +19,7 @@ from scrapy.crawler import Crawler
 from aggregator.crawl.store_binding import store_for
 from aggregator.dates import parse_rfc822
 from aggregator.items import PageResult
-from aggregator.relink import Linker, LinkReport
+from aggregator.relink import ARRIVAL_LAYERS, Linker, LinkReport
 from aggregator.sites import get_site
 from aggregator.store import Store
 
@@ -158,7 +158,8 @@ class LinkPipeline:
                 report = LinkReport()
                 linked = self.shared.linker.link(
                     post, store.stories(post_row=post.id), decided=datetime.now(UTC),
-                    report=report, old=store.links().get(post.id), final=False)
+                    report=report, old=store.links().get(post.id), final=False,
+                    layers=ARRIVAL_LAYERS)
                 if linked:
                     self.shared.decided.add(post.url)
                     self._count(report)
@@ -183,8 +184,10 @@ class LinkPipeline:
         self.stats.inc("aggregator/link_passes")
 
     def _count(self, report: LinkReport) -> None:
-        self.stats.inc("aggregator/links_made", len(report.linked))
+        # A link re-decided to the issue it already had is not a link made by this run.
+        self.stats.inc("aggregator/links_made", len(report.linked) - len(report.renewed))
         self.stats.inc("aggregator/links_changed", len(report.changed))
         self.stats.inc("aggregator/story_pairs", report.story_pairs)
         for url, number, method in report.linked:
-            self.stats.append("aggregator/linked", f"{url} -> #{number} ({method})")
+            if url not in report.renewed:
+                self.stats.append("aggregator/linked", f"{url} -> #{number} ({method})")
