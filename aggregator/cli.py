@@ -20,6 +20,20 @@ from aggregator.app import CommandError, RunResult
 from aggregator.config import RunConfig
 from aggregator.sites import SITES, ConfigError
 
+_FLAGGED_SHOWN = 5
+
+
+def _print_flagged(flagged: list[str]) -> None:
+    """Pages that need a maintainer's look, a few per reason (the log has them all)."""
+    by_reason: dict[str, list[str]] = {}
+    for line in flagged:
+        url, _, reason = line.rpartition(" (")
+        by_reason.setdefault(reason.rstrip(")"), []).append(url)
+    for reason, urls in sorted(by_reason.items()):
+        more = f" and {len(urls) - _FLAGGED_SHOWN} more" if len(urls) > _FLAGGED_SHOWN else ""
+        print(f"    flagged {reason}: {len(urls)} pages: "
+              f"{', '.join(urls[:_FLAGGED_SHOWN])}{more}")
+
 
 def _print_summary(result: RunResult) -> None:
     report = result.crawl
@@ -33,8 +47,7 @@ def _print_summary(result: RunResult) -> None:
               f"{s.count('aggregator/mirrors_new')} new / "
               f"{s.count('aggregator/mirrors_updated')} updated; other posts "
               f"{s.count('aggregator/posts_new')} new")
-        for flagged in s.stats.get("aggregator/flagged_urls", []):
-            print(f"    flagged: {flagged}")
+        _print_flagged(list(s.stats.get("aggregator/flagged_urls", [])))
         made += s.count("aggregator/links_made")
         changed += s.count("aggregator/links_changed")
         pairs += s.count("aggregator/story_pairs")
@@ -134,9 +147,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"aggregator {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="show Scrapy's log")
+    # -v also after the command (``aggregator run -v``), where people type it.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help="show Scrapy's log and full tracebacks")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = sub.add_parser("run", help="crawl the real sites, link, and write feeds and exports",
+    run = sub.add_parser("run", parents=[common],
+                         help="crawl the real sites, link, and write feeds and exports",
                          description="Crawl, link and export. This is what cron calls.")
     _add_store_options(run, "data")
     run.add_argument("--sources", default=None,
@@ -149,7 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     run.set_defaults(func=cmd_run)
 
-    demo = sub.add_parser("demo", help="serve the bundled replica on loopback and run on it",
+    demo = sub.add_parser("demo", parents=[common],
+                         help="serve the bundled replica on loopback and run on it",
                           description="Start the offline replica of every site on loopback "
                                       "ports, crawl it with the real spiders, write outputs.")
     _add_store_options(demo, "data/demo")
@@ -163,19 +182,22 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     demo.set_defaults(func=cmd_demo)
 
-    export = sub.add_parser("export", help="rebuild feeds and exports from the store",
+    export = sub.add_parser("export", parents=[common],
+                         help="rebuild feeds and exports from the store",
                             description="Rebuild every feed and dataset from the store.")
     _add_store_options(export, "data")
     export.set_defaults(func=cmd_export)
 
-    relink = sub.add_parser("relink", help="recompute all links and report what changed",
+    relink = sub.add_parser("relink", parents=[common],
+                         help="recompute all links and report what changed",
                             description="Recompute every mirror link (e.g. after a threshold "
                                         "change), report changes, then re-export.")
     _add_store_options(relink, "data")
     relink.add_argument("--no-export", action="store_true", help="do not rewrite outputs")
     relink.set_defaults(func=cmd_relink)
 
-    link = sub.add_parser("link", help="link your own documents (JSON Lines), no database",
+    link = sub.add_parser("link", parents=[common],
+                         help="link your own documents (JSON Lines), no database",
                           description="Read documents (id, lang, title, text, optional url "
                                       "and published), one JSON object per line; write one "
                                       "line per input: id, group, method, score.")

@@ -19,6 +19,8 @@ SPIDER_LOADER_CLASS = "aggregator.crawl.loader.RegistrySpiderLoader"
 AGGREGATOR_DB_URL = config.db_url(None, config.DEFAULT_OUT)
 AGGREGATOR_BASE_URLS = config.parse_base_urls(os.environ.get(config.BASE_URLS_ENV))
 AGGREGATOR_CONDITIONAL_GET = True
+# Sites read with the generic page objects instead of their own (pages flagged in the summary).
+AGGREGATOR_GENERIC_SOURCES: list[str] = []
 
 # -- politeness --------------------------------------------------------------------------------
 USER_AGENT = f"aggregator/{__version__} (+https://github.com/aggregator-project/aggregator)"

@@ -328,3 +328,39 @@ def test_postgresql_store_gives_the_same_exports(runs: list[Run], tmp_path: Path
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def test_generic_page_objects_crawl_and_link_every_mirror_like_its_own(
+        runs: list[Run], tmp_path: Path) -> None:
+    """Every mirror's bespoke page objects switched off: the generic ones (found by platform
+    and structure) must find the same mirrors, numbers and links, and flag every page."""
+    mirrors = ",".join(k for k, s in SITES.items() if s.kind == "mirror")
+    command = [sys.executable, "-m", "aggregator.cli", "demo", "--quiet", "--out",
+               str(tmp_path), "-s", f"AGGREGATOR_GENERIC_SOURCES={mirrors}"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    docs = {json.loads(line)["url"]: json.loads(line) for line in
+            (tmp_path / "exports" / "documents.jsonl").read_text(encoding="utf-8").splitlines()}
+    for post in MIRRORS:
+        doc = docs[post["url"]]
+        crawled = TRUTH_ISSUES[post["issue_number"]]["on_aiweekly"]
+        assert (doc["kind"], doc["stated_issue_number"]) == ("mirror", post["issue_number"])
+        assert doc["issue_number"] == (post["issue_number"] if crawled else None), post["url"]
+    for post in OTHERS:
+        assert (docs[post["url"]]["kind"], docs[post["url"]]["issue_number"]) == ("other", None)
+    assert "generic-page-object" in done.stdout
+
+
+def test_a_site_that_yields_no_document_fails_the_run(tmp_path: Path) -> None:
+    """A wrong base URL answers every page (404s), but a run that stored nothing never
+    exits 0: the one-line reason names the site."""
+    mirror = next(key for key, site in SITES.items() if site.kind == "mirror")
+    with ReplicaServer(snapshot=1) as server:
+        newsletter = next(s for s in SITES.values() if s.kind == "newsletter")
+        wrong = server.base_urls[newsletter.canonical_base]
+        command = [sys.executable, "-m", "aggregator.cli", "run", "--out", str(tmp_path),
+                   "--quiet", "--sources", mirror, "--base-url", f"{mirror}={wrong}", *FAST]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 1, done.stdout + done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"aggregator: error: {mirror}: ") and "no document stored" in last

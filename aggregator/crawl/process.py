@@ -36,6 +36,11 @@ class SourceReport:
         return self.prefixed("aggregator/pages_fetched/")
 
     @property
+    def documents(self) -> int:
+        """Issues and posts the store stage saw (new, updated or unchanged)."""
+        return sum(self.prefixed(f"aggregator/{kind}_") for kind in ("issues", "mirrors", "posts"))
+
+    @property
     def not_modified(self) -> int:
         return self.count("aggregator/pages_not_modified")
 
@@ -48,6 +53,11 @@ class SourceReport:
             problems.append(f"{self.key}: {self.count('spider_exceptions/count')} spider errors")
         if self.pages_fetched + self.not_modified == 0:
             problems.append(f"{self.key}: no page could be fetched (is the site reachable?)")
+        elif self.documents == 0:
+            failed = self.count("aggregator/fetch_failed")
+            problems.append(f"{self.key}: {self.pages_fetched + self.not_modified} pages "
+                            f"fetched but no document stored ({failed} failed; is the base URL "
+                            "right?)")
         return problems
 
 

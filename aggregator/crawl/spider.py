@@ -30,7 +30,11 @@ class SiteSpider(scrapy.Spider):
 
     @cached_property
     def site(self) -> Site:
-        return get_site(self.name)
+        site = get_site(self.name)
+        # A maintainer can switch a bespoke parser off (AGGREGATOR_GENERIC_SOURCES=key,...).
+        if self.name in self.settings.getlist("AGGREGATOR_GENERIC_SOURCES"):
+            return site.as_generic()
+        return site
 
     @cached_property
     def pages(self) -> PageObjects:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -19,6 +19,8 @@ Platform = Literal["aiweekly", "emlog", "wordpress", "generic"]
 Kind = Literal["newsletter", "mirror"]
 Script = Literal["Latn", "Hans", "Hant"]
 
+
+GENERIC_PAGES = "aggregator.sites.generic"
 
 # Where a blog of each platform lists everything, for entries that name no start paths.
 _PLATFORM_DISCOVERY: dict[str, tuple[str, ...]] = {
@@ -92,7 +94,7 @@ class Site:
     feed_paths: tuple[str, ...] = ()  # start paths that are feeds (parsed with parse_feed)
     # Module with ``page_objects(site) -> PageObjects``. A generic module (no bespoke parser
     # for this site) makes the run summary flag the site's pages for a maintainer.
-    pages_module: str = "aggregator.sites.generic"
+    pages_module: str = GENERIC_PAGES
     bespoke: bool = True
     markers: MirrorMarkers | None = None
     feed_title: str = ""
@@ -127,6 +129,11 @@ class Site:
         """Whether a canonical URL belongs to this site (``www.`` and scheme ignored)."""
         host = urlsplit(url).netloc.lower().removeprefix("www.")
         return host == self.host.removeprefix("www.")
+
+    def as_generic(self) -> Site:
+        """This entry read by the generic page objects (to compare with, or replace, a bespoke
+        parser); its pages are then flagged for a maintainer."""
+        return replace(self, pages_module=GENERIC_PAGES, bespoke=False)
 
     def page_objects(self) -> PageObjects:
         module = importlib.import_module(self.pages_module)
