@@ -32,7 +32,8 @@ class SiteSpider(scrapy.Spider):
     def site(self) -> Site:
         site = get_site(self.name)
         # A maintainer can switch a bespoke parser off (AGGREGATOR_GENERIC_SOURCES=key,...).
-        if self.name in self.settings.getlist("AGGREGATOR_GENERIC_SOURCES"):
+        settings = getattr(self, "settings", None)  # absent on a spider made without a crawler
+        if settings is not None and self.name in settings.getlist("AGGREGATOR_GENERIC_SOURCES"):
             return site.as_generic()
         return site
 

@@ -9,7 +9,6 @@ Scrapy. This module knows EMLOG's markup and URL shapes (``?post=N``, ``?page=N`
 
 from __future__ import annotations
 
-import html as html_lib
 import re
 from collections.abc import Callable
 from datetime import datetime
@@ -18,11 +17,12 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 from parsel import Selector
 
-from aggregator.dates import parse_local_datetime, parse_rfc822
+from aggregator.dates import parse_local_datetime
 from aggregator.items import Entry, Listing, Markup, Post
 from aggregator.normalize import canonical_url, clean_inline, sanitize_html
 from aggregator.sites.base import PageObjects, Site
 from aggregator.sites.mirror import issue_number, lines_of, markers_of, parse_mirror, render
+from aggregator.sites.rss import read_feed
 
 _LISTING_PATHS = frozenset({"/", "/index.php"})
 _DATETIME_TEXT_RE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}\s+\d{1,2}:\d{2}")
@@ -258,21 +258,8 @@ def _marked_next_url(sel: Selector, url: str) -> str | None:
 
 def parse_feed(url: str, xml: str, *, site: Site) -> Listing:
     """Parse ``/rss.php`` (RSS 2.0): one entry per item, newest first, no next page."""
-    sel = Selector(text=xml, type="xml")
-    entries: list[Entry] = []
-    for item in sel.xpath("//item"):
-        link = clean_inline(item.xpath("string(link)").get() or "")
-        if not link:
-            continue
-        # EMLOG html-escapes titles before writing them into the XML; undo the second escape.
-        title = clean_inline(html_lib.unescape(item.xpath("string(title)").get() or "")) or None
-        pub = item.xpath("string(pubDate)").get()
-        entries.append(
-            Entry(
-                url=_absolute(url, link),
-                number=_issue_number(title, site),
-                title=title,
-                published=parse_rfc822(pub.strip()) if pub and pub.strip() else None,
-            )
-        )
+    entries = [Entry(url=_absolute(url, item.link), number=_issue_number(item.title or None, site),
+                     title=item.title or None, published=item.published)
+               for item in read_feed(xml, timezone=site.timezone)]
     return Listing(url=canonical_url(url), entries=tuple(entries), next_url=None)
+

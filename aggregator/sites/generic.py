@@ -14,7 +14,6 @@ maintainer. No site is named here: everything comes from the :class:`Site` entry
 
 from __future__ import annotations
 
-import html as html_lib
 import re
 from collections.abc import Callable
 from datetime import datetime
@@ -23,7 +22,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 from parsel import Selector
 
-from aggregator.dates import parse_local_datetime, parse_rfc822
+from aggregator.dates import parse_local_datetime
 from aggregator.items import Entry, Listing, Post
 from aggregator.normalize import clean_inline, page_url, sanitize_html
 from aggregator.sites import emlog, wordpress
@@ -36,6 +35,7 @@ from aggregator.sites.mirror import (
     render,
     strip_revision_remark,
 )
+from aggregator.sites.rss import read_feed
 
 __all__ = ["page_objects", "parse_feed", "parse_links", "parse_listing",
            "parse_post"]
@@ -121,23 +121,11 @@ def _next_url(sel: Selector, url: str) -> str | None:
 
 def parse_feed(url: str, xml: str, *, site: Site) -> Listing:
     """An RSS 2.0 or Atom feed: one entry per item, as ordered in the feed."""
-    sel = Selector(text=xml, type="xml")
-    sel.remove_namespaces()
-    entries: list[Entry] = []
-    for item in sel.xpath("//item | //entry"):
-        link = clean_inline(item.xpath("string(link)").get() or "") or (
-            item.xpath("link[not(@rel) or @rel='alternate']/@href").get() or "")
-        if not link:
-            continue
-        title = clean_inline(html_lib.unescape(item.xpath("string(title)").get() or "")) or None
-        when = clean_inline(item.xpath("string(pubDate | published | updated)").get() or "")
-        published = (parse_rfc822(when) or parse_local_datetime(when, tz=site.timezone)
-                     if when else None)
-        entries.append(Entry(url=page_url(urljoin(url, link.strip())),
-                             number=issue_number(title, markers_of(site)), title=title,
-                             published=published))
+    entries = [Entry(url=page_url(urljoin(url, item.link)),
+                     number=issue_number(item.title or None, markers_of(site)),
+                     title=item.title or None, published=item.published)
+               for item in read_feed(xml, timezone=site.timezone)]
     return Listing(url=page_url(url), entries=tuple(entries))
-
 
 # ---------------------------------------------------------------------------------------------
 # Posts by structure

@@ -12,7 +12,6 @@ a mirror post *says* is read by :mod:`aggregator.sites.mirror` with the entry's 
 
 from __future__ import annotations
 
-import html as html_lib
 import re
 from collections.abc import Callable
 from datetime import datetime
@@ -22,11 +21,12 @@ from zoneinfo import ZoneInfo
 
 from parsel import Selector
 
-from aggregator.dates import parse_local_datetime, parse_rfc822
+from aggregator.dates import parse_local_datetime
 from aggregator.items import Entry, Listing, Post
 from aggregator.normalize import clean_inline, page_url, sanitize_html
 from aggregator.sites.base import PageObjects, Site
 from aggregator.sites.mirror import issue_number, lines_of, markers_of, parse_mirror, render
+from aggregator.sites.rss import read_feed
 
 __all__ = ["is_feed_url", "is_listing_url", "is_post_url", "page_objects", "parse_feed",
            "parse_listing", "parse_post", "parse_sitemap", "post_id_from_url"]
@@ -239,15 +239,9 @@ def parse_feed(url: str, xml: str, *, site: Site) -> Listing:
 
     ``pubDate`` is written in UTC (+0000); entries show it in the blog's zone, like its pages.
     """
-    sel = Selector(text=xml, type="xml")
-    entries: list[Entry] = []
-    for item in sel.xpath("//item"):
-        link = clean_inline(item.xpath("string(link)").get() or "")
-        if not link:
-            continue
-        title = clean_inline(html_lib.unescape(item.xpath("string(title)").get() or "")) or None
-        pub = (item.xpath("string(pubDate)").get() or "").strip()
-        entries.append(Entry(url=_absolute(url, link), number=issue_number(title, markers_of(site)),
-                             title=title, published=_local(parse_rfc822(pub) if pub else None,
-                                                           site)))
+    entries = [Entry(url=_absolute(url, item.link),
+                     number=issue_number(item.title or None, markers_of(site)),
+                     title=item.title or None, published=_local(item.published, site))
+               for item in read_feed(xml, timezone=site.timezone)]
     return Listing(url=page_url(url), entries=tuple(entries), next_url=None)
+

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from parsel import Selector, SelectorList
 
-from aggregator.dates import parse_day, parse_rfc822, parse_week_range
+from aggregator.dates import parse_day, parse_week_range
 from aggregator.items import Entry, Listing
 from aggregator.normalize import canonical_url, clean_inline
 from aggregator.sites.aiweekly.common import (
@@ -17,6 +17,7 @@ from aggregator.sites.aiweekly.common import (
     _text,
     issue_number_from_url,
 )
+from aggregator.sites.rss import read_feed
 
 _ISSUE_PAGE_PATH_RE = re.compile(r"^/issues/[^/]+/?$")  # numeric or slug issue page
 # Archive/home anchors: "Issue #503: <title>".
@@ -113,26 +114,17 @@ def _page_number(url: str) -> int:
 # ---------------------------------------------------------------------------------------------
 def parse_feed(url: str, xml: str) -> Listing:
     """``/issues.rss``: one entry per item with url, number, title and published (aware)."""
-    sel = Selector(text=xml, type="xml")
     entries: list[Entry] = []
-    for item in sel.xpath("//item"):
-        link = clean_inline(item.xpath("string(link)").get() or "") or clean_inline(
-            item.xpath("string(guid)").get() or ""
-        )
-        if not link:
-            continue
-        entry_url = _site_url(link)
-        number, title = _feed_title(clean_inline(item.xpath("string(title)").get() or ""))
-        entries.append(
-            Entry(
-                url=entry_url,
-                number=number if number is not None else issue_number_from_url(entry_url),
-                title=title or None,
-                published=parse_rfc822(item.xpath("string(pubDate)").get() or ""),
-            )
-        )
+    for item in read_feed(xml):
+        entry_url = _site_url(item.link)
+        number, title = _feed_title(item.title)
+        entries.append(Entry(
+            url=entry_url,
+            number=number if number is not None else issue_number_from_url(entry_url),
+            title=title or None,
+            published=item.published,
+        ))
     return Listing(url=canonical_url(url), entries=tuple(entries), next_url=None)
-
 
 def _feed_title(raw: str) -> tuple[int | None, str]:
     """(number, issue title) from either era's item title."""
