@@ -20,15 +20,13 @@ from typing import Any
 
 import lxml.html
 import pytest
-from scrapy.http import Headers, TextResponse
-from scrapy.responsetypes import responsetypes
 
+from aggregator.decoding import decode
 from aggregator.items import Issue, Listing, Post, to_jsonable
 from aggregator.replica import DEFAULT_ROOT
 from aggregator.sites import SITES, aiweekly
 from aggregator.sites.aiweekly import PageParseError
-from tests.golden import FIXTURES as ALL_FIXTURES
-from tests.golden import diff_fields, golden_problems, load_json
+from tests.golden import diff_fields, load_json
 
 FIXTURES = Path(__file__).parent / "fixtures" / "aiweekly"
 REPLICA = DEFAULT_ROOT
@@ -46,15 +44,6 @@ PARSERS: dict[str, Callable[[str, str], Issue | Post | Listing]] = {
 }
 
 
-def decode(url: str, body: bytes, content_type: str) -> str:
-    """Decode a body the way the crawler does: Scrapy picks the response class and charset."""
-    headers = Headers({"Content-Type": content_type})
-    cls = responsetypes.from_args(headers=headers, url=url, body=body)
-    response = cls(url=url, body=body, headers=headers)
-    assert isinstance(response, TextResponse)
-    return response.text
-
-
 def fixture_text(name: str) -> tuple[str, str]:
     meta = HEADERS[name]
     return meta["url"], decode(
@@ -70,43 +59,6 @@ def parse_fixture(name: str) -> Issue | Post | Listing:
 # ---------------------------------------------------------------------------------------------
 # Golden files
 # ---------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("name", sorted(HEADERS))
-def test_fixture_matches_golden(name: str) -> None:
-    expected = load_json(FIXTURES / f"{name}.json")
-    actual = to_jsonable(parse_fixture(name))
-    problems = diff_fields(expected, actual)
-    assert not problems, f"{name}: " + "\n".join(problems)
-
-
-@pytest.mark.parametrize("name", sorted(HEADERS))
-def test_fixture_is_a_replica_copy(name: str) -> None:
-    """Fixtures are the replica's bytes, so a golden can never drift from the served page."""
-    meta = HEADERS[name]
-    assert (FIXTURES / meta["file"]).read_bytes() == (REPLICA / meta["replica_file"]).read_bytes()
-    entry = next(
-        e for e in MANIFEST if e["url"] == meta["url"] and e["snapshot"] == meta["snapshot"]
-    )
-    assert entry["file"] == meta["replica_file"]
-    assert entry["headers"]["Content-Type"] == meta["content_type"]
-
-
-def _golden_files() -> list[Path]:
-    return sorted(p for p in ALL_FIXTURES.rglob("*.json"))
-
-
-@pytest.mark.parametrize("path", _golden_files(), ids=lambda p: str(p.relative_to(ALL_FIXTURES)))
-def test_goldens_are_clean(path: Path) -> None:
-    """No mojibake (U+FFFD) and no naive datetime in any golden file, of any site."""
-    problems = golden_problems(load_json(path))
-    assert not problems, f"{path.name}: " + "\n".join(problems)
-
-
-def test_golden_guard_catches_bad_values() -> None:
-    assert golden_problems({"published": "2026-04-10T00:00:00"})
-    assert golden_problems({"title": "Anthropic \ufffd"})
-    assert not golden_problems({"published": "2026-04-10T00:00:00+00:00", "day": "2026-04-10"})
-
-
 def test_issue_content_html_is_sanitized() -> None:
     for name in (n for n, meta in HEADERS.items() if meta["kind"] == "issue"):
         issue = parse_fixture(name)
