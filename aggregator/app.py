@@ -22,7 +22,7 @@ from aggregator.exports import write_exports
 from aggregator.feeds import write_feeds
 from aggregator.relink import LinkReport, link_posts
 from aggregator.sites import SITES
-from aggregator.store import Store
+from aggregator.store import Store, StoreError, masked
 
 # Loopback replica: no need for polite delays.
 DEMO_OVERRIDES = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False",
@@ -51,14 +51,25 @@ def run_lock(out_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def open_store(url: str) -> Store:
+class Interrupted(CommandError):
+    """The crawl was stopped (Ctrl-C, SIGTERM): what was stored stays, no output is rewritten."""
+
+
+def open_store(url: str, *, create: bool = True) -> Store:
     try:
-        return Store.open(url)
+        return Store.open(url, create=create)
+    except StoreError as error:
+        raise CommandError(str(error)) from error
     except Exception as error:  # SQLAlchemy raises many kinds; the user needs the one line
-        raise CommandError(f"cannot open database {url}: {error}") from error
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise CommandError(f"cannot open database {masked(url)}: {reason}") from error
 
 
 def export_outputs(store: Store, out_dir: Path) -> list[Path]:
+    """Feeds and exports from the store; an empty store never overwrites existing outputs."""
+    if store.is_empty():
+        raise CommandError("the store holds no issue and no post: nothing exported, existing "
+                           f"outputs in {out_dir} left as they were")
     catalog = build_catalog(store)
     return write_feeds(catalog, out_dir) + write_exports(store, catalog, out_dir)
 
@@ -75,8 +86,14 @@ def run(config: RunConfig) -> RunResult:
     with run_lock(config.out_dir):
         open_store(config.db_url).close()  # fail early, with one line, on a bad URL
         report = run_crawl(config.sources, config.scrapy_settings(), progress=config.progress)
+        if any(source.finish_reason == "shutdown" for source in report.sources):
+            raise Interrupted("interrupted: what was crawled so far is stored; feeds and exports "
+                              "were not rewritten (the next run completes them)")
         store = open_store(config.db_url)
         try:
+            if store.is_empty() and report.failures:
+                # Nothing to publish: the crawl's own reason is the one line worth reading.
+                raise CommandError("; ".join(report.failures))
             linked_total = sum(1 for row in store.links().values() if row.issue_number)
             outputs = export_outputs(store, config.out_dir)
         finally:
@@ -96,7 +113,7 @@ def demo_config(config: RunConfig, base_urls: dict[str, str]) -> RunConfig:
 
 def export(db_url: str, out_dir: Path) -> list[Path]:
     with run_lock(out_dir):
-        store = open_store(db_url)
+        store = open_store(db_url, create=False)
         try:
             return export_outputs(store, out_dir)
         finally:
@@ -105,7 +122,7 @@ def export(db_url: str, out_dir: Path) -> list[Path]:
 
 def relink(db_url: str, out_dir: Path, *, write: bool = True) -> tuple[LinkReport, list[Path]]:
     with run_lock(out_dir):
-        store = open_store(db_url)
+        store = open_store(db_url, create=False)
         try:
             report = link_posts(store, decided=datetime.now(UTC), everything=True)
             outputs = export_outputs(store, out_dir) if write else []

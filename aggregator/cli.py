@@ -12,11 +12,12 @@ import argparse
 import logging
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
 from aggregator import __version__, app
-from aggregator.app import CommandError, RunResult
+from aggregator.app import CommandError, Interrupted, RunResult
 from aggregator.config import RunConfig
 from aggregator.sites import SITES, ConfigError
 
@@ -216,8 +217,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result: int = args.func(args)
         return result
-    except (CommandError, ConfigError, FileNotFoundError, ValueError) as error:
-        print(f"aggregator: error: {error}", file=sys.stderr)
+    except Interrupted as error:
+        print(f"aggregator: {error}", file=sys.stderr)
+        return 130
+    except (CommandError, ConfigError, ValueError, OSError) as error:
+        if args.verbose:
+            traceback.print_exc()
+        print(f"aggregator: error: {_one_line(error)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("aggregator: interrupted", file=sys.stderr)
@@ -226,6 +232,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Output piped into e.g. `head` that stopped reading: not an error worth a traceback.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+    except Exception as error:  # a bug or an unforeseen fault: one line, the traceback with -v
+        if args.verbose:
+            raise
+        print(f"aggregator: error: {type(error).__name__}: {_one_line(error)} "
+              "(run with -v for the traceback)", file=sys.stderr)
+        return 1
+
+
+def _one_line(error: BaseException) -> str:
+    """An error's message on one line; an OSError names the path it failed on."""
+    if isinstance(error, OSError) and error.filename and error.strerror:
+        return f"{error.filename}: {error.strerror}"
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 if __name__ == "__main__":

@@ -12,10 +12,26 @@ from aggregator.store.models import (
     PostRow,
     StoryRow,
 )
+from aggregator.store.schema import StoreError, masked
 from aggregator.store.store import Change, Store, StoredPage
 
 __all__ = [
-    "AliasRow", "AwareDateTime", "Base", "Change", "FeatureRow", "IssueRow", "LinkRow",
-    "PageRow", "PostRow", "Store", "StoredPage", "StoryRow", "issue_from_row", "post_from_row",
-    "sha256_json", "story_from_row",
+    "AliasRow",
+    "AwareDateTime",
+    "Base",
+    "Change",
+    "FeatureRow",
+    "IssueRow",
+    "LinkRow",
+    "PageRow",
+    "PostRow",
+    "Store",
+    "StoreError",
+    "StoredPage",
+    "StoryRow",
+    "issue_from_row",
+    "masked",
+    "post_from_row",
+    "sha256_json",
+    "story_from_row",
 ]

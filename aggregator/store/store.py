@@ -13,7 +13,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import create_engine, delete, event, select
@@ -24,7 +23,6 @@ from aggregator.items import Issue, Post
 from aggregator.store.mapping import issue_to_row, post_to_row, sha256_json, story_rows
 from aggregator.store.models import (
     AliasRow,
-    Base,
     FeatureRow,
     IssueRow,
     LinkRow,
@@ -32,6 +30,7 @@ from aggregator.store.models import (
     PostRow,
     StoryRow,
 )
+from aggregator.store.schema import check_exists, ensure_schema, sqlite_path
 
 Change = Literal["new", "updated", "unchanged"]
 
@@ -50,9 +49,10 @@ class StoredPage:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
+    # busy_timeout first: switching to WAL itself needs the lock another process may hold.
+    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 
 
@@ -64,14 +64,28 @@ class Store:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     @classmethod
-    def open(cls, url: str) -> Store:
-        if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    def open(cls, url: str, *, create: bool = True) -> Store:
+        """Open (and with ``create``, make) the store; :class:`StoreError` says why not."""
+        if not create:
+            check_exists(url)
+        path = sqlite_path(url)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, future=True)
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
-        Base.metadata.create_all(engine)
+        try:
+            ensure_schema(engine, url, create=create)
+        except BaseException:
+            engine.dispose()
+            raise
         return cls(engine)
+
+    def is_empty(self) -> bool:
+        """No issue and no post stored (an export would publish nothing)."""
+        with self.session() as s:
+            return (s.scalars(select(IssueRow.number).limit(1)).first() is None
+                    and s.scalars(select(PostRow.id).limit(1)).first() is None)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -1,0 +1,117 @@
+"""Good outputs and good data are never destroyed by a bad invocation, and every failure is one
+line on stderr (the traceback only with -v)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from aggregator.cli import main
+from aggregator.store import Store
+
+
+def _good_outputs(out: Path) -> dict[str, bytes]:
+    feeds = out / "feeds"
+    feeds.mkdir(parents=True)
+    (feeds / "en.atom.xml").write_bytes(b"<feed>good</feed>")
+    return {p.name: p.read_bytes() for p in feeds.iterdir()}
+
+
+def _one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("aggregator: error: "), err
+    assert "Traceback" not in err[0]
+    return err[0]
+
+
+def test_export_from_a_mistyped_database_keeps_the_outputs(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = _good_outputs(tmp_path)
+    typo = tmp_path / "agregator.db"
+    assert main(["export", "--out", str(tmp_path), "--db", f"sqlite:///{typo}"]) == 1
+    assert "no database at" in _one_error_line(capsys)
+    assert not typo.exists()  # nothing created
+    assert {p.name: p.read_bytes() for p in (tmp_path / "feeds").iterdir()} == before
+
+
+def test_export_from_an_empty_store_keeps_the_outputs(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = _good_outputs(tmp_path)
+    db = f"sqlite:///{tmp_path / 'aggregator.db'}"
+    Store.open(db).close()
+    assert main(["export", "--out", str(tmp_path), "--db", db]) == 1
+    assert "nothing exported" in _one_error_line(capsys)
+    assert {p.name: p.read_bytes() for p in (tmp_path / "feeds").iterdir()} == before
+
+
+def test_a_database_that_is_not_ours_is_refused_untouched(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY)")
+    assert main(["run", "--out", str(tmp_path / "out"), "--db", f"sqlite:///{path}"]) == 1
+    assert "not an aggregator database" in _one_error_line(capsys)
+    with sqlite3.connect(path) as conn:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert tables == {"invoices"}
+
+
+def test_a_password_is_never_printed(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    url = "postgresql+psycopg://reader:s3cret-pw@127.0.0.1:1/nowhere"
+    assert main(["export", "--out", str(tmp_path), "--db", url]) == 1
+    line = _one_error_line(capsys)
+    assert "s3cret-pw" not in line and "***" in line
+
+
+def test_out_pointing_at_a_file_is_one_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("x")
+    assert main(["export", "--out", str(not_a_dir)]) == 1
+    assert str(not_a_dir) in _one_error_line(capsys)
+
+
+def test_link_output_pointing_at_a_directory_is_one_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text('{"id": "a", "lang": "en", "title": "t", "text": "some text here"}\n')
+    assert main(["link", "--input", str(docs), "--output", str(tmp_path)]) == 1
+    _one_error_line(capsys)
+
+
+def _open_store(url: str) -> None:
+    Store.open(url).close()
+
+
+def test_parallel_processes_create_one_schema_without_errors(tmp_path: Path) -> None:
+    """Scrapyd starts jobs in parallel: both open a fresh store at the same moment."""
+    for round_ in range(3):
+        url = f"sqlite:///{tmp_path / f'fresh{round_}.db'}"
+        context = multiprocessing.get_context("spawn")
+        workers = [context.Process(target=_open_store, args=(url,)) for _ in range(4)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join(60)
+        assert [w.exitcode for w in workers] == [0, 0, 0, 0]
+
+
+def test_ctrl_c_keeps_what_was_crawled_and_rewrites_no_output(tmp_path: Path) -> None:
+    # A polite delay makes the crawl last long enough to be interrupted mid-way.
+    command = [sys.executable, "-m", "aggregator.cli", "demo", "--quiet", "--out", str(tmp_path),
+               "-s", "DOWNLOAD_DELAY=0.5", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1"]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(4)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, out + err
+    assert "not rewritten" in err
+    assert not (tmp_path / "feeds").exists()
+    assert (tmp_path / "aggregator.db").exists()
