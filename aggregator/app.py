@@ -36,6 +36,8 @@ class CommandError(Exception):
 @contextmanager
 def run_lock(out_dir: Path) -> Iterator[None]:
     """Refuse to run while another run writes into the same output directory."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise CommandError(f"--out {out_dir} is a file, not a directory")
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / ".aggregator.lock"
     with path.open("w") as handle:

@@ -75,7 +75,7 @@ def test_out_pointing_at_a_file_is_one_line(
     not_a_dir = tmp_path / "file"
     not_a_dir.write_text("x")
     assert main(["export", "--out", str(not_a_dir)]) == 1
-    assert str(not_a_dir) in _one_error_line(capsys)
+    assert f"{not_a_dir} is a file, not a directory" in _one_error_line(capsys)
 
 
 def test_link_output_pointing_at_a_directory_is_one_line(
