@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -29,22 +30,43 @@ DEMO_OVERRIDES = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False",
                   "CONCURRENT_REQUESTS_PER_DOMAIN": "8"}
 
 
+# Exit codes (documented in the README): 2 is argparse's for a bad command line.
+EXIT_ERROR = 1
+EXIT_PARTIAL = 3  # the run finished and published, but some pages could not be fetched
+EXIT_LOCKED = 4  # the same source is being crawled into this store by another process
+EXIT_INTERRUPTED = 130
+
+
 class CommandError(Exception):
     """A failure to report as one line and a non-zero exit code."""
 
+    def __init__(self, message: str, code: int = EXIT_ERROR) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+# How long an export waits for another process's export into the same folder to finish.
+OUTPUT_LOCK_WAIT = 120.0
+
 
 @contextmanager
-def run_lock(out_dir: Path) -> Iterator[None]:
-    """Refuse to run while another run writes into the same output directory."""
+def run_lock(out_dir: Path, *, wait: float = 0.0) -> Iterator[None]:
+    """One writer of an output directory at a time (another waits up to ``wait`` seconds)."""
     if out_dir.exists() and not out_dir.is_dir():
         raise CommandError(f"--out {out_dir} is a file, not a directory")
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / ".aggregator.lock"
     with path.open("w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise CommandError(f"another aggregator run is using {out_dir} (lock {path})") from None
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise CommandError(f"another aggregator process is writing {out_dir} (lock "
+                                       f"{path})", EXIT_LOCKED) from None
+                time.sleep(0.2)
         handle.write(str(os.getpid()))
         handle.flush()
         try:
@@ -55,6 +77,9 @@ def run_lock(out_dir: Path) -> Iterator[None]:
 
 class Interrupted(CommandError):
     """The crawl was stopped (Ctrl-C, SIGTERM): what was stored stays, no output is rewritten."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, EXIT_INTERRUPTED)
 
 
 def open_store(url: str, *, create: bool = True) -> Store:
@@ -84,13 +109,22 @@ class RunResult:
 
 
 def run(config: RunConfig) -> RunResult:
-    """Crawl (normalize, store and link in the pipelines), then write feeds and exports."""
-    with run_lock(config.out_dir):
-        open_store(config.db_url).close()  # fail early, with one line, on a bad URL
-        report = run_crawl(config.sources, config.scrapy_settings(), progress=config.progress)
-        if any(source.finish_reason == "shutdown" for source in report.sources):
-            raise Interrupted("interrupted: what was crawled so far is stored; feeds and exports "
-                              "were not rewritten (the next run completes them)")
+    """Crawl (normalize, store and link in the pipelines), then write feeds and exports.
+
+    The crawl holds each source's lock on the store (two runs of different sources may crawl
+    at once); writing the outputs holds the output directory's lock.
+    """
+    if config.out_dir.exists() and not config.out_dir.is_dir():
+        raise CommandError(f"--out {config.out_dir} is a file, not a directory")
+    open_store(config.db_url).close()  # fail early, with one line, on a bad URL
+    report = run_crawl(config.sources, config.scrapy_settings(), progress=config.progress)
+    if any(source.finish_reason == "shutdown" for source in report.sources):
+        raise Interrupted("interrupted: what was crawled so far is stored; feeds and exports "
+                          "were not rewritten (the next run completes them)")
+    locked = [s for s in report.sources if s.locked_by]
+    if locked and len(locked) == len(report.sources):
+        raise CommandError("; ".join(report.failures), EXIT_LOCKED)
+    with run_lock(config.out_dir, wait=OUTPUT_LOCK_WAIT):
         store = open_store(config.db_url)
         try:
             if store.is_empty() and report.failures:
@@ -114,7 +148,7 @@ def demo_config(config: RunConfig, base_urls: dict[str, str]) -> RunConfig:
 
 
 def export(db_url: str, out_dir: Path) -> list[Path]:
-    with run_lock(out_dir):
+    with run_lock(out_dir, wait=OUTPUT_LOCK_WAIT):
         store = open_store(db_url, create=False)
         try:
             return export_outputs(store, out_dir)

@@ -53,6 +53,15 @@ def _print_summary(result: RunResult) -> None:
         changed += s.count("aggregator/links_changed")
         pairs += s.count("aggregator/story_pairs")
         unlinked += list(s.stats.get("aggregator/unlinked_mirrors", []))
+        failed = list(s.stats.get("aggregator/failed_urls", []))
+        if failed:
+            print(f"    failed: {len(failed)} pages (retried next run)")
+            for line in failed[:_FLAGGED_SHOWN]:
+                print(f"      {line}")
+            if len(failed) > _FLAGGED_SHOWN:
+                print(f"      ... and {len(failed) - _FLAGGED_SHOWN} more (see the log with -v)")
+        if s.stats.get("aggregator/skipped_site"):
+            print(f"    skipped for this run: {s.stats['aggregator/skipped_site']}")
     print(f"  links: {made} made this run ({changed} changed, {pairs} story pairs aligned); "
           f"{result.linked_total} mirror posts linked in all; {len(unlinked)} left unlinked")
     for line in unlinked:
@@ -72,8 +81,16 @@ def _config(args: argparse.Namespace) -> RunConfig:
 
 def _finish(result: RunResult) -> int:
     _print_summary(result)
-    if result.crawl.failures:
-        raise CommandError("; ".join(result.crawl.failures))
+    report = result.crawl
+    if any(s.locked_by for s in report.sources):
+        raise CommandError("; ".join(report.failures), app.EXIT_LOCKED)
+    if report.failures:
+        raise CommandError("; ".join(report.failures))
+    failed = [url for s in report.sources for url in s.stats.get("aggregator/failed_urls", [])]
+    if failed:
+        print(f"aggregator: partial run: {len(failed)} pages could not be fetched (listed "
+              "above); they are retried on the next run", file=sys.stderr)
+        return app.EXIT_PARTIAL
     return 0
 
 
@@ -219,12 +236,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return result
     except Interrupted as error:
         print(f"aggregator: {error}", file=sys.stderr)
-        return 130
+        return error.code
     except (CommandError, ConfigError, ValueError, OSError) as error:
         if args.verbose:
             traceback.print_exc()
         print(f"aggregator: error: {_one_line(error)}", file=sys.stderr)
-        return 1
+        return error.code if isinstance(error, CommandError) else 1
     except KeyboardInterrupt:
         print("aggregator: interrupted", file=sys.stderr)
         return 130

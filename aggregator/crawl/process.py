@@ -36,6 +36,12 @@ class SourceReport:
         return self.prefixed("aggregator/pages_fetched/")
 
     @property
+    def locked_by(self) -> str | None:
+        """Who held this source's crawl lock, when this crawl was refused."""
+        value = self.stats.get("aggregator/locked_by")
+        return str(value) if value else None
+
+    @property
     def documents(self) -> int:
         """Issues and posts the store stage saw (new, updated or unchanged)."""
         return sum(self.prefixed(f"aggregator/{kind}_") for kind in ("issues", "mirrors", "posts"))
@@ -51,6 +57,8 @@ class SourceReport:
             problems.append(f"{self.key}: crawl ended with '{self.finish_reason}'")
         if self.count("spider_exceptions/count"):
             problems.append(f"{self.key}: {self.count('spider_exceptions/count')} spider errors")
+        if self.locked_by:
+            return [f"{self.key}: already being crawled into this store by {self.locked_by}"]
         if self.pages_fetched + self.not_modified == 0:
             problems.append(f"{self.key}: no page could be fetched (is the site reachable?)")
         elif self.documents == 0:

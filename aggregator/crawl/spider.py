@@ -16,6 +16,7 @@ import scrapy
 from scrapy.http import Response
 
 from aggregator.crawl.baseurl import header, redirected_from
+from aggregator.crawl.store_binding import take_crawl_lock
 from aggregator.items import Issue, Listing, PageResult
 from aggregator.sites import PageObjects, Site, get_site
 
@@ -42,6 +43,16 @@ class SiteSpider(scrapy.Spider):
         return self.site.page_objects()
 
     async def start(self) -> AsyncIterator[Any]:
+        # A spider made without a crawler (a unit test) has no store to lock.
+        crawler = getattr(self, "crawler", None)
+        holder = take_crawl_lock(crawler, self.name) if crawler is not None else None
+        if holder is not None:
+            # The same site is being crawled into this store right now: refuse, don't queue.
+            self.logger.error("%s is already being crawled into this store by %s",
+                              self.name, holder)
+            if self.crawler.stats is not None:
+                self.crawler.stats.set_value("aggregator/locked_by", holder)
+            return
         for path in self.site.discovery_paths:
             callback = self.parse_feed if path in self.site.feeds else self.parse_listing
             yield scrapy.Request(self.site.url(path), callback=callback)

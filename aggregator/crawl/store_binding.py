@@ -16,6 +16,22 @@ from aggregator.store import Store
 _STORES: WeakKeyDictionary[Crawler, Store] = WeakKeyDictionary()
 
 
+def take_crawl_lock(crawler: Crawler, source: str) -> str | None:
+    """Take the store's lock for crawling ``source``; None when taken, else who holds it.
+
+    Released when the spider closes (or by the OS / the server if the process dies).
+    """
+    lock = store_for(crawler).crawl_lock(source)
+    if not lock.acquire():
+        return lock.holder()
+
+    def release(spider: object) -> None:
+        lock.release()
+
+    crawler.signals.connect(release, signal=signals.spider_closed, weak=False)
+    return None
+
+
 def store_for(crawler: Crawler) -> Store:
     store = _STORES.get(crawler)
     if store is None:

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from aggregator.items import Issue, Post
+from aggregator.store.locks import SourceLock
 from aggregator.store.mapping import issue_to_row, post_to_row, sha256_json, story_rows
 from aggregator.store.models import (
     AliasRow,
@@ -59,8 +60,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 class Store:
     """The one way into the database. Open with :meth:`open`; close when done."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, url: str = "") -> None:
         self.engine = engine
+        self.url = url
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     @classmethod
@@ -79,7 +81,11 @@ class Store:
         except BaseException:
             engine.dispose()
             raise
-        return cls(engine)
+        return cls(engine, url)
+
+    def crawl_lock(self, source: str) -> SourceLock:
+        """The lock one crawl of ``source`` holds on this store (see :mod:`.locks`)."""
+        return SourceLock(self.engine, self.url, source)
 
     def is_empty(self) -> bool:
         """No issue and no post stored (an export would publish nothing)."""
