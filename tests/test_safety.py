@@ -115,3 +115,61 @@ def test_ctrl_c_keeps_what_was_crawled_and_rewrites_no_output(tmp_path: Path) ->
     assert "not rewritten" in err
     assert not (tmp_path / "feeds").exists()
     assert (tmp_path / "aggregator.db").exists()
+
+
+def _write_features(url: str) -> None:
+    store = Store.open(url)
+    try:
+        for i in range(150):
+            store.set_features(f"https://example.org/{i}", kind="issue", content_sha256="x",
+                               version=1, data={"i": i})
+            store.add_alias(f"https://example.org/alias/{i}", i, "numeric")
+    finally:
+        store.close()
+
+
+def _stores() -> list[str]:
+    import os
+
+    urls = ["sqlite"]
+    if os.environ.get("AGGREGATOR_TEST_PG_URL"):
+        urls.append("postgresql")
+    return urls
+
+
+@pytest.mark.parametrize("backend", _stores())
+def test_two_processes_writing_the_same_rows_never_fail(backend: str, tmp_path: Path) -> None:
+    """Two crawls of different sources share issue features and aliases: every such write is
+    an upsert, so neither fails with a unique-constraint error."""
+    import os
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    if backend == "sqlite":
+        url, cleanup = f"sqlite:///{tmp_path / 'shared.db'}", None
+    else:
+        base = os.environ["AGGREGATOR_TEST_PG_URL"]
+        schema = f"aggups_{uuid.uuid4().hex[:10]}"
+        admin = create_engine(base)
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
+        cleanup = (admin, schema)
+    try:
+        context = multiprocessing.get_context("spawn")
+        workers = [context.Process(target=_write_features, args=(url,)) for _ in range(2)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join(120)
+        assert [w.exitcode for w in workers] == [0, 0]
+        store = Store.open(url)
+        assert len(store.features("issue")) == 150 and len(store.aliases()) == 150
+        store.close()
+    finally:
+        if cleanup is not None:
+            admin, schema = cleanup
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()

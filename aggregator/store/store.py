@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import create_engine, delete, event, select
+from sqlalchemy import create_engine, delete, event, inspect, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -24,6 +24,7 @@ from aggregator.store.locks import SourceLock
 from aggregator.store.mapping import issue_to_row, post_to_row, sha256_json, story_rows
 from aggregator.store.models import (
     AliasRow,
+    Base,
     FeatureRow,
     IssueRow,
     LinkRow,
@@ -55,6 +56,28 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
+
+
+def upsert(session: Session, model: type[Base], values: dict[str, Any]) -> None:
+    """INSERT ... ON CONFLICT (primary key) DO UPDATE: safe when another process writes the
+    same row at the same moment (check-then-insert is not)."""
+    keys = [c.name for c in inspect(model).primary_key]
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        pg = pg_insert(model).values(**values)
+        session.execute(pg.on_conflict_do_update(
+            index_elements=keys, set_={k: pg.excluded[k] for k in values if k not in keys}))
+        return
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        lite = sqlite_insert(model).values(**values)
+        session.execute(lite.on_conflict_do_update(
+            index_elements=keys, set_={k: lite.excluded[k] for k in values if k not in keys}))
+        return
+    session.merge(model(**values))  # other databases: no concurrent writers supported
 
 
 class Store:
@@ -185,11 +208,7 @@ class Store:
 
     def add_alias(self, url: str, issue_number: int, kind: str) -> None:
         with self.session() as s:
-            row = s.get(AliasRow, url)
-            if row is None:
-                s.add(AliasRow(url=url, issue_number=issue_number, kind=kind))
-            elif row.issue_number != issue_number:
-                row.issue_number, row.kind = issue_number, kind
+            upsert(s, AliasRow, {"url": url, "issue_number": issue_number, "kind": kind})
 
     def aliases(self) -> dict[str, int]:
         with self.session() as s:
@@ -268,16 +287,15 @@ class Store:
         """Record how a post links to an issue (``issue_number`` None records "no link")."""
         with self.session() as s:
             row = s.get(LinkRow, post_row)
-            if row is None:
-                s.add(LinkRow(post_row=post_row, issue_number=issue_number, method=method,
-                              score=score, evidence=evidence, decided=decided))
-                return "new"
-            if (row.issue_number, row.method, row.score, row.evidence) == (
-                issue_number, method, score, evidence):
+            if row is not None and (row.issue_number, row.method, row.score, row.evidence) == (
+                    issue_number, method, score, evidence):
                 return "unchanged"
-            row.issue_number, row.method, row.score = issue_number, method, score
-            row.evidence, row.decided = evidence, decided
-            return "updated"
+            # Two crawls of different sources both close with a pass over every mirror: the
+            # write is an upsert, so the second never fails on the first's row.
+            upsert(s, LinkRow, {"post_row": post_row, "issue_number": issue_number,
+                                "method": method, "score": score, "evidence": evidence,
+                                "decided": decided})
+            return "new" if row is None else "updated"
 
     def links(self) -> dict[int, LinkRow]:
         with self.session() as s:
@@ -291,13 +309,8 @@ class Store:
     def set_features(self, url: str, *, kind: str, content_sha256: str, version: int,
                      data: dict[str, Any]) -> None:
         with self.session() as s:
-            row = s.get(FeatureRow, url)
-            if row is None:
-                s.add(FeatureRow(url=url, kind=kind, content_sha256=content_sha256,
-                                 version=version, data=data))
-                return
-            row.kind, row.content_sha256, row.version, row.data = (
-                kind, content_sha256, version, data)
+            upsert(s, FeatureRow, {"url": url, "kind": kind, "content_sha256": content_sha256,
+                                   "version": version, "data": data})
 
     def set_story_pairs(self, pairs: dict[int, int | None]) -> None:
         """Set ``pair`` for story rows by id (the aligned position in the other language)."""
