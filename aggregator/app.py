@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from aggregator.catalog import build_catalog
 from aggregator.config import RunConfig
@@ -23,7 +24,7 @@ from aggregator.exports import write_exports
 from aggregator.feeds import write_feeds
 from aggregator.relink import LinkReport, link_posts
 from aggregator.sites import SITES
-from aggregator.store import Store, StoreError, masked
+from aggregator.store import SourceRunRow, Store, StoreError, masked
 
 # Loopback replica: no need for polite delays.
 DEMO_OVERRIDES = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False",
@@ -165,3 +166,38 @@ def relink(db_url: str, out_dir: Path, *, write: bool = True) -> tuple[LinkRepor
         finally:
             store.close()
     return report, outputs
+
+
+def status(db_url: str, *, runs: int = 5) -> dict[str, Any]:
+    """Recent runs per source, what failed in each source's last run, and the quarantine."""
+    store = open_store(db_url, create=False)
+    try:
+        sources: dict[str, Any] = {}
+        for key in SITES:
+            history = store.source_runs(key, limit=runs)
+            sources[key] = {
+                "runs": [_run_json(run) for run in history],
+                "last_failed": list(history[0].failed) if history else [],
+                "healthy": bool(history) and history[0].verdict is None,
+            }
+        flagged = store.flagged_pages()
+        quarantine = [{"url": url, "source": source, "flags": flags}
+                      for url, source, flags in flagged if set(flags) & _QUARANTINE]
+        return {"database": masked(db_url), "sources": sources, "quarantine": quarantine,
+                "flagged": [{"url": u, "source": src, "flags": f} for u, src, f in flagged
+                            if not set(f) & _QUARANTINE]}
+    finally:
+        store.close()
+
+
+_QUARANTINE = frozenset({"unparsable", "parser-error"})
+
+
+def _run_json(run: SourceRunRow) -> dict[str, Any]:
+    return {
+        "started": run.started.isoformat(), "finished": run.finished.isoformat(),
+        "finish_reason": run.finish_reason, "pages_fetched": run.pages_fetched,
+        "not_modified": run.not_modified, "documents": run.documents, "new": run.new,
+        "updated": run.updated, "failed": len(run.failed), "quarantined": len(run.quarantined),
+        "coverage": dict(run.coverage), "verdict": run.verdict,
+    }

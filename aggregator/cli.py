@@ -9,6 +9,7 @@ of your own documents, no database).
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
@@ -138,6 +139,35 @@ def cmd_relink(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_status(args: argparse.Namespace) -> int:
+    config = _config(args)
+    report = app.status(config.db_url, runs=args.runs)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+        return 0
+    print(f"Store: {report['database']}")
+    for key, source in report["sources"].items():
+        runs = source["runs"]
+        if not runs:
+            print(f"  {key}: never crawled into this store")
+            continue
+        state = "healthy" if source["healthy"] else f"UNHEALTHY: {runs[0]['verdict']}"
+        print(f"  {key}: last run {runs[0]['finished']} ({state})")
+        for run in runs:
+            print(f"    {run['finished'][:16]}  {run['pages_fetched']:4d} fetched "
+                  f"{run['not_modified']:4d} not modified  {run['documents']:4d} documents "
+                  f"({run['new']} new, {run['updated']} updated)  {run['failed']} failed  "
+                  f"{run['quarantined']} quarantined")
+        for line in source["last_failed"][:_FLAGGED_SHOWN]:
+            print(f"    failed last run: {line}")
+    print(f"Quarantine: {len(report['quarantine'])} pages")
+    for page in report["quarantine"]:
+        print(f"  {page['url']} ({', '.join(page['flags'])})")
+    if report["flagged"]:
+        print(f"Flagged for a look: {len(report['flagged'])} pages (e.g. read by a fallback)")
+    return 0
+
+
 def cmd_link(args: argparse.Namespace) -> int:
     from aggregator.linking import link_jsonl
 
@@ -213,6 +243,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_store_options(relink, "data")
     relink.add_argument("--no-export", action="store_true", help="do not rewrite outputs")
     relink.set_defaults(func=cmd_relink)
+
+    status = sub.add_parser("status", parents=[common],
+                            help="recent runs per source, failures and quarantined pages",
+                            description="Show each source's recent runs (pages, 304s, new and "
+                                        "updated documents, failures, field coverage verdict) "
+                                        "and the pages kept in quarantine.")
+    _add_store_options(status, "data")
+    status.add_argument("--json", action="store_true", help="the same as JSON, for monitoring")
+    status.add_argument("--runs", type=int, default=5, help="runs shown per source (default 5)")
+    status.set_defaults(func=cmd_status)
 
     link = sub.add_parser("link", parents=[common],
                          help="link your own documents (JSON Lines), no database",

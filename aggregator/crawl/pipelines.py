@@ -18,12 +18,17 @@ from scrapy.crawler import Crawler
 
 from aggregator.crawl.store_binding import store_for
 from aggregator.dates import parse_rfc822
+from aggregator.health import Coverage, verdict
 from aggregator.items import PageResult
 from aggregator.relink import ARRIVAL_LAYERS, Linker, LinkReport
 from aggregator.sites import get_site
-from aggregator.store import Store
+from aggregator.store import SourceRunRow, Store
 
 logger = logging.getLogger(__name__)
+
+# Flags the spider gives a page whose page object failed: the page is kept in quarantine.
+QUARANTINE_FLAGS = ("unparsable", "parser-error")
+QUARANTINE_SUFFIXES = tuple(f"({flag})" for flag in QUARANTINE_FLAGS)
 
 
 class _Stats:
@@ -33,6 +38,10 @@ class _Stats:
     def inc(self, key: str, count: int = 1) -> None:
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value(key, count)
+
+    def set(self, key: str, value: Any) -> None:
+        if self.crawler.stats is not None:
+            self.crawler.stats.set_value(key, value)
 
     def append(self, key: str, value: str) -> None:
         if self.crawler.stats is not None:
@@ -73,6 +82,8 @@ class StorePipeline:
         self.crawler = crawler
         self.stats = _Stats(crawler)
         self.store: Store | None = None
+        self.coverage = Coverage()
+        self.started = datetime.now(UTC)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -80,6 +91,40 @@ class StorePipeline:
 
     def open_spider(self) -> None:
         self.store = store_for(self.crawler)
+        self.started = datetime.now(UTC)
+
+    def close_spider(self) -> None:
+        """Record this crawl in the run history, with its verdict against the recent ones."""
+        if self.store is None or self.crawler.spider is None:
+            return
+        key = str(self.crawler.spider.name)
+        stats = self.crawler.stats.get_stats() if self.crawler.stats is not None else {}
+        if stats.get("aggregator/locked_by"):
+            return  # refused before it began: not a run of this source
+        history = [run.coverage for run in self.store.source_runs(key, limit=5)
+                   if run.verdict is None and run.documents]
+        shares = self.coverage.shares()
+        found = verdict(key, shares, self.coverage.documents, history)
+        if found is not None:
+            self.stats.set("aggregator/verdict", found)
+
+        def count(prefix: str) -> int:
+            return sum(int(v) for k, v in stats.items()
+                       if k.startswith(prefix) and isinstance(v, int))
+
+        self.store.record_source_run(SourceRunRow(
+            source=key, started=self.started, finished=datetime.now(UTC),
+            finish_reason=str(stats.get("finish_reason", "finished")),
+            pages_fetched=count("aggregator/pages_fetched/"),
+            not_modified=count("aggregator/pages_not_modified"),
+            documents=self.coverage.documents,
+            new=sum(count(f"aggregator/{k}_new") for k in ("issues", "mirrors", "posts")),
+            updated=sum(count(f"aggregator/{k}_updated") for k in ("issues", "mirrors", "posts")),
+            failed=list(stats.get("aggregator/failed_urls", [])),
+            quarantined=[u for u in stats.get("aggregator/flagged_urls", [])
+                         if u.endswith(QUARANTINE_SUFFIXES)],
+            coverage=shares, verdict=found,
+        ))
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, PageResult) or self.store is None:
@@ -89,6 +134,9 @@ class StorePipeline:
         for flag in item.flags:
             self.stats.inc(f"aggregator/flagged/{flag}")
             self.stats.append("aggregator/flagged_urls", f"{item.url} ({flag})")
+        # The page row remembers its flags (quarantine included) for `aggregator status`.
+        self.store.set_page_flags(item.url, item.flags)
+        self.coverage.add(item)
         change = None
         if item.issue is not None:
             change = self.store.upsert_issue(item.issue, seen=now, updated=changed_at)

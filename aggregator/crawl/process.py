@@ -59,6 +59,8 @@ class SourceReport:
             problems.append(f"{self.key}: {self.count('spider_exceptions/count')} spider errors")
         if self.locked_by:
             return [f"{self.key}: already being crawled into this store by {self.locked_by}"]
+        if self.stats.get("aggregator/verdict"):
+            problems.append(str(self.stats["aggregator/verdict"]))
         if self.pages_fetched + self.not_modified == 0:
             problems.append(f"{self.key}: no page could be fetched (is the site reachable?)")
         elif self.documents == 0:

@@ -10,6 +10,7 @@ from aggregator.store.models import (
     LinkRow,
     PageRow,
     PostRow,
+    SourceRunRow,
     StoryRow,
 )
 from aggregator.store.schema import StoreError, masked
@@ -25,6 +26,7 @@ __all__ = [
     "LinkRow",
     "PageRow",
     "PostRow",
+    "SourceRunRow",
     "Store",
     "StoreError",
     "StoredPage",

@@ -180,3 +180,25 @@ class FeatureRow(Base):
     content_sha256: Mapped[str] = mapped_column(String(64))  # of the row it was computed from
     version: Mapped[int] = mapped_column(Integer)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class SourceRunRow(Base):
+    """One crawl of one source: what it fetched and stored, how complete its documents were."""
+
+    __tablename__ = "source_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(64), index=True)
+    started: Mapped[datetime] = mapped_column(AwareDateTime())
+    finished: Mapped[datetime] = mapped_column(AwareDateTime())
+    finish_reason: Mapped[str] = mapped_column(String(64))
+    pages_fetched: Mapped[int] = mapped_column(Integer, default=0)
+    not_modified: Mapped[int] = mapped_column(Integer, default=0)
+    documents: Mapped[int] = mapped_column(Integer, default=0)
+    new: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[list[str]] = mapped_column(JSON, default=list)  # "url (reason)"
+    quarantined: Mapped[list[str]] = mapped_column(JSON, default=list)  # "url (flag)"
+    coverage: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
+    verdict: Mapped[str | None] = mapped_column(Text)  # None: healthy
+

@@ -30,6 +30,7 @@ from aggregator.store.models import (
     LinkRow,
     PageRow,
     PostRow,
+    SourceRunRow,
     StoryRow,
 )
 from aggregator.store.schema import check_exists, ensure_schema, sqlite_path
@@ -105,6 +106,33 @@ class Store:
             engine.dispose()
             raise
         return cls(engine, url)
+
+    # -- run history ---------------------------------------------------------------------------
+
+    def record_source_run(self, run: SourceRunRow) -> None:
+        with self.session() as s:
+            s.add(run)
+
+    def source_runs(self, source: str | None = None, *, limit: int = 10) -> list[SourceRunRow]:
+        """Recent crawls, newest first (of one source, or of all)."""
+        with self.session() as s:
+            query = select(SourceRunRow).order_by(SourceRunRow.id.desc()).limit(limit)
+            if source is not None:
+                query = query.where(SourceRunRow.source == source)
+            return list(s.scalars(query))
+
+    def set_page_flags(self, url: str, flags: Sequence[str]) -> None:
+        """Mark a stored page (e.g. quarantined: its page object failed on it)."""
+        with self.session() as s:
+            row = s.scalars(select(PageRow).where(PageRow.url == url)).first()
+            if row is not None and list(row.flags or []) != list(flags):
+                row.flags = list(flags)
+
+    def flagged_pages(self) -> list[tuple[str, str, list[str]]]:
+        """(url, source, flags) of every stored page that carries a flag."""
+        with self.session() as s:
+            rows = s.scalars(select(PageRow).order_by(PageRow.source, PageRow.url))
+            return [(r.url, r.source, list(r.flags)) for r in rows if r.flags]
 
     def crawl_lock(self, source: str) -> SourceLock:
         """The lock one crawl of ``source`` holds on this store (see :mod:`.locks`)."""
