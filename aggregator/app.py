@@ -181,7 +181,9 @@ def status(db_url: str, *, runs: int = 5) -> dict[str, Any]:
                 "healthy": bool(history) and history[0].verdict is None,
             }
         flagged = store.flagged_pages()
-        quarantine = [{"url": url, "source": source, "flags": flags}
+        reasons = {row.url: row.reason for row in store.quarantined()}
+        quarantine = [{"url": url, "source": source, "flags": flags,
+                       "reason": reasons.get(url, "its page object failed on it")}
                       for url, source, flags in flagged if set(flags) & _QUARANTINE]
         return {"database": masked(db_url), "sources": sources, "quarantine": quarantine,
                 "flagged": [{"url": u, "source": src, "flags": f} for u, src, f in flagged
@@ -190,7 +192,7 @@ def status(db_url: str, *, runs: int = 5) -> dict[str, Any]:
         store.close()
 
 
-_QUARANTINE = frozenset({"unparsable", "parser-error"})
+_QUARANTINE = frozenset({"unparsable", "parser-error", "regression"})
 
 
 def _run_json(run: SourceRunRow) -> dict[str, Any]:

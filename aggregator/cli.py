@@ -162,7 +162,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             print(f"    failed last run: {line}")
     print(f"Quarantine: {len(report['quarantine'])} pages")
     for page in report["quarantine"]:
-        print(f"  {page['url']} ({', '.join(page['flags'])})")
+        print(f"  {page['url']} ({', '.join(page['flags'])}: {page['reason']})")
     if report["flagged"]:
         print(f"Flagged for a look: {len(report['flagged'])} pages (e.g. read by a fallback)")
     return 0

@@ -20,6 +20,7 @@ from aggregator.crawl.store_binding import store_for
 from aggregator.dates import parse_rfc822
 from aggregator.health import Coverage, verdict
 from aggregator.items import PageResult
+from aggregator.regression import issue_regression, post_regression
 from aggregator.relink import ARRIVAL_LAYERS, Linker, LinkReport
 from aggregator.sites import get_site
 from aggregator.store import SourceRunRow, Store
@@ -134,8 +135,18 @@ class StorePipeline:
         for flag in item.flags:
             self.stats.inc(f"aggregator/flagged/{flag}")
             self.stats.append("aggregator/flagged_urls", f"{item.url} ({flag})")
+        worse = self._regression(item)
+        if worse is not None:
+            # Much worse than what is stored: keep the stored document, quarantine this one.
+            logger.warning("quarantined %s: %s", item.url, worse)
+            self.store.quarantine(item.url, source=item.source, reason=worse, found=now)
+            self.store.set_page_flags(item.url, ("regression",))
+            self.stats.inc("aggregator/flagged/regression")
+            self.stats.append("aggregator/flagged_urls", f"{item.url} (regression: {worse})")
+            return item
         # The page row remembers its flags (quarantine included) for `aggregator status`.
-        self.store.set_page_flags(item.url, item.flags)
+        if "regression" in self.store.set_page_flags(item.url, item.flags):
+            self.store.release(item.url)  # it parses as well as before again
         self.coverage.add(item)
         change = None
         if item.issue is not None:
@@ -151,6 +162,25 @@ class StorePipeline:
             kind = "mirrors" if item.post.mirror is not None else "posts"
             self.stats.inc(f"aggregator/{kind}_{change}")
         return dataclasses.replace(item, stored=change) if change else item
+
+
+    def _regression(self, item: PageResult) -> str | None:
+        assert self.store is not None
+        if item.issue is not None:
+            stored = self.store.issue(item.issue.number)
+            if stored is None or stored.url != item.issue.url:
+                return None
+            return issue_regression(item.issue,
+                                    self.store.story_count(issue_number=item.issue.number),
+                                    stored.title + stored.intro)
+        if item.post is not None:
+            post = self.store.post(item.post.url)
+            if post is None:
+                return None
+            return post_regression(item.post, was_mirror=post.is_mirror,
+                                   stored_stories=self.store.story_count(post_row=post.id),
+                                   stored_text=post.title + post.content_text)
+        return None
 
 
 class _SharedLinker:

@@ -10,6 +10,7 @@ from aggregator.store.models import (
     LinkRow,
     PageRow,
     PostRow,
+    QuarantineRow,
     SourceRunRow,
     StoryRow,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "LinkRow",
     "PageRow",
     "PostRow",
+    "QuarantineRow",
     "SourceRunRow",
     "Store",
     "StoreError",

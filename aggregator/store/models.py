@@ -202,3 +202,17 @@ class SourceRunRow(Base):
     coverage: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
     verdict: Mapped[str | None] = mapped_column(Text)  # None: healthy
 
+
+class QuarantineRow(Base):
+    """A fetched version of a page that parsed much worse than the stored document (kept for
+    a look and a later re-parse; the stored document stays what readers see)."""
+
+    __tablename__ = "quarantine"
+
+    url: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    source: Mapped[str] = mapped_column(String(64), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    found: Mapped[datetime] = mapped_column(AwareDateTime())
+    content_type: Mapped[str | None] = mapped_column(String(255))
+    body: Mapped[bytes | None] = mapped_column(LargeBinary)  # zlib-compressed raw bytes
+

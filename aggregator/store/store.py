@@ -30,6 +30,7 @@ from aggregator.store.models import (
     LinkRow,
     PageRow,
     PostRow,
+    QuarantineRow,
     SourceRunRow,
     StoryRow,
 )
@@ -121,12 +122,38 @@ class Store:
                 query = query.where(SourceRunRow.source == source)
             return list(s.scalars(query))
 
-    def set_page_flags(self, url: str, flags: Sequence[str]) -> None:
-        """Mark a stored page (e.g. quarantined: its page object failed on it)."""
+    def set_page_flags(self, url: str, flags: Sequence[str]) -> list[str]:
+        """Mark a stored page (e.g. quarantined: its page object failed on it); returns the
+        flags it had."""
         with self.session() as s:
             row = s.scalars(select(PageRow).where(PageRow.url == url)).first()
-            if row is not None and list(row.flags or []) != list(flags):
+            if row is None:
+                return []
+            before = list(row.flags or [])
+            if before != list(flags):
                 row.flags = list(flags)
+            return before
+
+    def quarantine(self, url: str, *, source: str, reason: str, found: datetime) -> None:
+        """Keep the page's current raw version beside the stored document (see regression)."""
+        page = self.stored_page(url)
+        body = zlib.compress(page.body) if page is not None and page.body is not None else None
+        with self.session() as s:
+            upsert(s, QuarantineRow, {"url": url, "source": source, "reason": reason,
+                                      "found": found, "body": body,
+                                      "content_type": page.content_type if page else None})
+
+    def release(self, url: str) -> None:
+        """The page parses well again: it leaves the quarantine."""
+        with self.session() as s:
+            s.execute(delete(QuarantineRow).where(QuarantineRow.url == url))
+
+    def quarantined(self) -> list[QuarantineRow]:
+        with self.session() as s:
+            return list(s.scalars(select(QuarantineRow).order_by(QuarantineRow.url)))
+
+    def story_count(self, *, issue_number: int | None = None, post_row: int | None = None) -> int:
+        return len(self.stories(issue_number=issue_number, post_row=post_row))
 
     def flagged_pages(self) -> list[tuple[str, str, list[str]]]:
         """(url, source, flags) of every stored page that carries a flag."""
