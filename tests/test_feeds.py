@@ -127,6 +127,21 @@ def test_every_feed_is_written_and_valid(store: Store, tmp_path: Path) -> None:
 def test_feeds_are_byte_identical_for_the_same_store(store: Store, tmp_path: Path) -> None:
     fill(store)
     assert export(store, tmp_path / "a") == export(store, tmp_path / "b")
+    paged = export(store, tmp_path / "c", limit=1, page_size=1)
+    assert "archive/en-1.atom.xml" in paged
+    assert paged == export(store, tmp_path / "d", limit=1, page_size=1)
+
+
+def test_titles_are_plain_text_in_every_format(store: Store, tmp_path: Path) -> None:
+    title = "R&D at “Scale” — 5 > 3"
+    store.upsert_issue(replace(make_issue(481), title=title), seen=T0, updated=T0)
+    files = export(store, tmp_path)
+    expected = f"Issue #481: {title}"
+    assert [i.findtext("title") for i in etree.fromstring(files["en.rss.xml"]).iter("item")] == [
+        expected]  # the XML text is the title itself: no escaped markup to unescape again
+    assert check_feedparser("en.rss.xml", files["en.rss.xml"]).entries[0].title == expected
+    assert check_feedparser("en.atom.xml", files["en.atom.xml"]).entries[0].title == expected
+    assert json.loads(files["en.json"])["items"][0]["title"] == expected
 
 
 def test_opml_lists_every_feed_at_the_base_url(store: Store, tmp_path: Path) -> None:
@@ -299,6 +314,9 @@ def test_a_full_archive_page_keeps_its_bytes(store: Store, tmp_path: Path) -> No
     assert after["archive/en-1.atom.xml"] == before["archive/en-1.atom.xml"]
     assert len(entries(after["archive/en-2.atom.xml"])) == 2
     assert "archive/en-3.atom.xml" in after
+    # With room for every entry the archive is gone, not left behind unlinked.
+    export(store, tmp_path / "b", limit=50)
+    assert not any((tmp_path / "b" / "feeds" / "archive").rglob("*.atom.xml"))
 
 
 # --- the demo's output -------------------------------------------------------------------

@@ -11,11 +11,12 @@ number (or the mirror URL), never from a title; see :class:`~aggregator.feeds.mo
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from aggregator.catalog import IssueView
 from aggregator.feeds import atom, jsonfeed, opml, rss
-from aggregator.feeds.document import Document, plan, subscription_path
+from aggregator.feeds.document import Document, archive_path, plan, subscription_path
 from aggregator.feeds.entries import feed_specs
 from aggregator.feeds.model import DEFAULT_BASE_URL, Entry, FeedSpec, Identity
 from aggregator.files import write_atomically
@@ -53,5 +54,17 @@ def write_feeds(catalog: list[IssueView], out_dir: Path, *,
             write(path, render(Document(spec, path, current, links), identity))
         for page in pages:
             write(page.path, atom.render(page, identity))
+        _remove_stale_pages(out_dir, spec, len(pages))
     write(OPML_PATH, opml.render(specs, paths, identity, f"{newsletter().feed_title} feeds"))
     return written
+
+
+def _remove_stale_pages(out_dir: Path, spec: FeedSpec, count: int) -> None:
+    """Delete this feed's archive pages beyond ``count`` (left by a larger ``limit`` or a
+    smaller ``page_size``), so the served archive is exactly the chain the feed links."""
+    folder = (out_dir / archive_path(spec, 1)).parent
+    pattern = re.compile(rf"{re.escape(Path(spec.path).name)}-(\d+)\.atom\.xml")
+    for path in folder.glob("*.atom.xml") if folder.is_dir() else ():
+        found = pattern.fullmatch(path.name)
+        if found and int(found.group(1)) > count:
+            path.unlink()

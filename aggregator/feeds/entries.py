@@ -180,8 +180,9 @@ def _mirror_body(view: IssueView, lang: str) -> Entry | None:
 def post_entry(mirror: MirrorView, view: IssueView) -> Entry:
     """One post of a mirror site as that site published it (a re-post is its own entry)."""
     post = mirror.post
-    versions = tuple(v for v in _versions(view) if v.lang != post.lang)
-    versions = (Version(post.url, post.lang, post.title), *versions)
+    # This post stands for its language (it may be an older re-post than the newest).
+    own = Version(post.url, post.lang, post.title)
+    versions = tuple(own if v.lang == post.lang else v for v in _versions(view))
     return Entry(
         key=f"post:{post.url}",
         lang=post.lang,
