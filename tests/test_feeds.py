@@ -206,6 +206,26 @@ def test_updated_moves_only_with_the_content(store: Store, tmp_path: Path) -> No
     assert edited["zh.atom.xml"] == first["zh.atom.xml"]  # the mirror did not change
 
 
+def test_a_mirror_joining_later_moves_updated_of_the_entries_it_joins(store: Store,
+                                                                      tmp_path: Path) -> None:
+    fill(store)
+    first = export(store, tmp_path / "a")
+    lang, site = next((site.lang, key) for key, site in SITES.items()
+                      if site.kind == "mirror" and site.lang != "zh")
+    joined = T0 + timedelta(days=10)
+    _c, row = store.upsert_post(make_post("https://mirror.example.org/?p=12"), source=site,
+                                lang=lang, seen=joined, updated=joined)
+    store.set_link(row, 481, method="explicit", score=1.0, evidence={}, decided=joined)
+    after = export(store, tmp_path / "b")
+    for name in ("zh.atom.xml", "all.atom.xml"):
+        entry = entry_of(after[name], 481)
+        assert entry.findtext(f"{ATOM}updated") == "2026-09-24T09:00:00+00:00", name
+        assert ("https://mirror.example.org/?p=12", lang) in {
+            (link.get("href"), link.get("hreflang")) for link in links(entry, "alternate")}
+    # The English entry shows nothing of the mirrors: it did not change.
+    assert after["en.atom.xml"] == first["en.atom.xml"]
+
+
 def test_en_feed_is_newest_first_with_real_updated(store: Store, tmp_path: Path) -> None:
     fill(store)
     feed = etree.fromstring(export(store, tmp_path)["en.atom.xml"])

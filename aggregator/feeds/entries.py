@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from datetime import datetime
 from functools import partial
 
 from aggregator.catalog import IssueView, MirrorView
@@ -64,16 +65,29 @@ def _sections(stories: Iterable[StoryRow]) -> tuple[str, ...]:
                                if s.section and s.section.strip()))
 
 
-def _versions(view: IssueView) -> tuple[Version, ...]:
-    """The English issue, then the newest mirror in each mirror language (registry order)."""
+def _version_docs(view: IssueView) -> list[tuple[Version, datetime]]:
+    """The English issue, then the newest mirror in each mirror language (registry order),
+    each with when the store first saw it."""
     found = []
     if view.english is not None:
-        found.append(Version(view.english.url, newsletter().lang, view.english.title))
+        found.append((Version(view.english.url, newsletter().lang, view.english.title),
+                      view.english.first_seen))
     for lang in mirror_languages():
         mirror = view.mirror_in(lang)
         if mirror is not None:
-            found.append(Version(mirror.post.url, lang, mirror.post.title))
-    return tuple(found)
+            found.append((Version(mirror.post.url, lang, mirror.post.title),
+                          mirror.post.first_seen))
+    return found
+
+
+def _versions(view: IssueView) -> tuple[Version, ...]:
+    return tuple(version for version, _seen in _version_docs(view))
+
+
+def _joined(view: IssueView, lang: str) -> list[datetime]:
+    """When the other languages' versions appeared: a version that joins later adds a link to
+    this entry, so its ``updated`` moves then (and never on the other version's own edits)."""
+    return [seen for version, seen in _version_docs(view) if version.lang != lang]
 
 
 def _reposts(view: IssueView) -> tuple[Version, ...]:
@@ -127,7 +141,7 @@ def mirror_entry(view: IssueView, lang: str) -> Entry | None:
         title=post.title,
         link=post.url,
         published=post.published or post.first_seen,
-        updated=max(m.post.updated for m in mirrors),
+        updated=max([m.post.updated for m in mirrors] + _joined(view, lang)),
         arrived=min(m.post.first_seen for m in mirrors),
         summary=post.summary,
         content_html="\n".join(p for p in (read_in_html(versions), _mirror_html(mirrors[0])) if p),
@@ -189,7 +203,7 @@ def post_entry(mirror: MirrorView, view: IssueView) -> Entry:
         title=post.title,
         link=post.url,
         published=post.published or post.first_seen,
-        updated=post.updated,
+        updated=max([post.updated, *_joined(view, post.lang)]),
         arrived=post.first_seen,
         summary=post.summary,
         content_html="\n".join(p for p in (read_in_html(versions), _mirror_html(mirror)) if p),
