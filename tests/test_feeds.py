@@ -23,7 +23,7 @@ from lxml import etree
 from aggregator.catalog import build_catalog
 from aggregator.feeds import DEFAULT_BASE_URL, write_feeds
 from aggregator.feeds.model import is_ownable_dns_name
-from aggregator.sites import SITES, mirror_languages, newsletter
+from aggregator.sites import SITES, ConfigError, mirror_languages, newsletter
 from aggregator.store import Store
 from tests.test_store import T0, make_issue, make_post
 
@@ -174,6 +174,13 @@ def test_ids_are_tags_of_a_dns_base_and_uuids_otherwise(store: Store, tmp_path: 
     ("site.test", False), ("10.0.0.7", False), ("bad_label.com", False)])
 def test_which_hosts_may_mint_tags(host: str, ownable: bool) -> None:
     assert is_ownable_dns_name(host) is ownable
+
+
+@pytest.mark.parametrize("options", [{"base_url": "feeds.example.net"}, {"limit": 0},
+                                     {"page_size": 0}])
+def test_a_wrong_feed_option_is_a_config_error(tmp_path: Path, options: dict[str, Any]) -> None:
+    with pytest.raises(ConfigError):
+        write_feeds([], tmp_path, **options)
 
 
 def test_ids_survive_a_title_edit_and_an_added_mirror(store: Store, tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from aggregator.feeds.model import EPOCH, Entry, FeedSpec
+from aggregator.sites import ConfigError
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ def plan(spec: FeedSpec, entries: list[Entry], *, limit: int,
          page_size: int) -> tuple[tuple[Entry, ...], list[Document]]:
     """The subscription feed's entries and the Atom archive pages (page 1 is the oldest)."""
     if limit < 1 or page_size < 1:
-        raise ValueError(f"limit and page_size must be positive, got {limit}, {page_size}")
+        raise ConfigError(f"feed limit and page size must be positive, got {limit}, {page_size}")
     ordered = sorted(entries, key=_arrival)
     older, current = ordered[:-limit], ordered[-limit:]
     if not older:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from urllib.parse import quote, urlsplit
 
 from aggregator.catalog import IssueView
-from aggregator.sites import newsletter
+from aggregator.sites import ConfigError, newsletter
 
 # Where ``aggregator serve`` serves OUT/ by default; feeds live under ``<base>feeds/``.
 DEFAULT_BASE_URL = "http://127.0.0.1:8080/"
@@ -107,7 +107,7 @@ class Identity:
     def of(cls, base_url: str) -> Identity:
         split = urlsplit(base_url)
         if split.scheme not in ("http", "https") or not split.hostname:
-            raise ValueError(f"feed base URL must be an http(s) URL, got {base_url!r}")
+            raise ConfigError(f"feed base URL must be an http(s) URL, got {base_url!r}")
         return cls(base_url if base_url.endswith("/") else base_url + "/")
 
     @property
