@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from aggregator.catalog import build_catalog
-from aggregator.config import RunConfig
+from aggregator.config import OutputOptions, RunConfig
 from aggregator.crawl.process import CrawlReport, run_crawl
 from aggregator.exports import write_exports
 from aggregator.feeds import write_feeds
@@ -93,13 +93,17 @@ def open_store(url: str, *, create: bool = True) -> Store:
         raise CommandError(f"cannot open database {masked(url)}: {reason}") from error
 
 
-def export_outputs(store: Store, out_dir: Path) -> list[Path]:
+def export_outputs(store: Store, out_dir: Path,
+                   options: OutputOptions | None = None) -> list[Path]:
     """Feeds and exports from the store; an empty store never overwrites existing outputs."""
+    options = options or OutputOptions()
     if store.is_empty():
         raise CommandError("the store holds no issue and no post: nothing exported, existing "
                            f"outputs in {out_dir} left as they were")
     catalog = build_catalog(store)
-    return write_feeds(catalog, out_dir) + write_exports(store, catalog, out_dir)
+    feeds = write_feeds(catalog, out_dir, base_url=options.feed_base_url,
+                        limit=options.feed_limit)
+    return feeds + write_exports(store, catalog, out_dir)
 
 
 @dataclass
@@ -132,7 +136,7 @@ def run(config: RunConfig) -> RunResult:
                 # Nothing to publish: the crawl's own reason is the one line worth reading.
                 raise CommandError("; ".join(report.failures))
             linked_total = sum(1 for row in store.links().values() if row.issue_number)
-            outputs = export_outputs(store, config.out_dir)
+            outputs = export_outputs(store, config.out_dir, config.outputs)
         finally:
             store.close()
     return RunResult(report, linked_total, outputs)
@@ -148,21 +152,22 @@ def demo_config(config: RunConfig, base_urls: dict[str, str]) -> RunConfig:
     )
 
 
-def export(db_url: str, out_dir: Path) -> list[Path]:
+def export(db_url: str, out_dir: Path, options: OutputOptions | None = None) -> list[Path]:
     with run_lock(out_dir, wait=OUTPUT_LOCK_WAIT):
         store = open_store(db_url, create=False)
         try:
-            return export_outputs(store, out_dir)
+            return export_outputs(store, out_dir, options)
         finally:
             store.close()
 
 
-def relink(db_url: str, out_dir: Path, *, write: bool = True) -> tuple[LinkReport, list[Path]]:
+def relink(db_url: str, out_dir: Path, *, write: bool = True,
+           options: OutputOptions | None = None) -> tuple[LinkReport, list[Path]]:
     with run_lock(out_dir):
         store = open_store(db_url, create=False)
         try:
             report = link_posts(store, decided=datetime.now(UTC), everything=True)
-            outputs = export_outputs(store, out_dir) if write else []
+            outputs = export_outputs(store, out_dir, options) if write else []
         finally:
             store.close()
     return report, outputs

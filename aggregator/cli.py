@@ -19,7 +19,7 @@ from pathlib import Path
 
 from aggregator import __version__, app
 from aggregator.app import CommandError, Interrupted, RunResult
-from aggregator.config import RunConfig
+from aggregator.config import DEFAULT_FEED_BASE_URL, RunConfig
 from aggregator.sites import SITES, ConfigError
 
 _FLAGGED_SHOWN = 5
@@ -77,6 +77,8 @@ def _config(args: argparse.Namespace) -> RunConfig:
         sources=getattr(args, "sources", None), db=args.db, out=args.out,
         base_urls=getattr(args, "base_url", ()), overrides=getattr(args, "setting", ()),
         quiet=getattr(args, "quiet", False),
+        feed_base_url=getattr(args, "feed_base_url", None),
+        feed_limit=getattr(args, "feed_limit", None),
     )
 
 
@@ -118,7 +120,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     config = _config(args)
-    outputs = app.export(config.db_url, config.out_dir)
+    outputs = app.export(config.db_url, config.out_dir, config.outputs)
     print("Outputs:")
     for path in outputs:
         print(f"  {path}")
@@ -127,7 +129,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_relink(args: argparse.Namespace) -> int:
     config = _config(args)
-    report, outputs = app.relink(config.db_url, config.out_dir, write=not args.no_export)
+    report, outputs = app.relink(config.db_url, config.out_dir, write=not args.no_export,
+                                 options=config.outputs)
     print(f"Relinked: {len(report.linked)} linked, {len(report.unlinked_mirrors)} unlinked, "
           f"{len(report.changed)} changed")
     for url, old, new in report.changed:
@@ -181,6 +184,16 @@ def cmd_link(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_output_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--feed-base-url", metavar="URL",
+                        help="where OUT/ will be served, for the feeds' self links and ids "
+                             f"(default: $AGGREGATOR_FEED_BASE_URL, else {DEFAULT_FEED_BASE_URL}, "
+                             "what `aggregator serve` uses)")
+    parser.add_argument("--feed-limit", type=int, metavar="N",
+                        help="entries in each subscription feed; older ones are in archive "
+                             "pages (default: 50)")
+
+
 def _add_store_options(parser: argparse.ArgumentParser, default_out: str) -> None:
     parser.add_argument("--db", help="SQLAlchemy database URL (default: $AGGREGATOR_DB_URL, "
                         "else sqlite:///OUT/aggregator.db)")
@@ -204,6 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", parents=[common],
                          help="crawl the real sites, link, and write feeds and exports",
                          description="Crawl, link and export. This is what cron calls.")
+    _add_output_options(run)
     _add_store_options(run, "data")
     run.add_argument("--sources", default=None,
                      help=f"comma-separated site keys (default: {','.join(SITES)})")
@@ -219,6 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="serve the bundled replica on loopback and run on it",
                           description="Start the offline replica of every site on loopback "
                                       "ports, crawl it with the real spiders, write outputs.")
+    _add_output_options(demo)
     _add_store_options(demo, "data/demo")
     demo.add_argument("--snapshot", type=int, default=None,
                       help="which replica snapshot to serve (default: the latest)")
@@ -233,6 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", parents=[common],
                          help="rebuild feeds and exports from the store",
                             description="Rebuild every feed and dataset from the store.")
+    _add_output_options(export)
     _add_store_options(export, "data")
     export.set_defaults(func=cmd_export)
 
@@ -240,6 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="recompute all links and report what changed",
                             description="Recompute every mirror link (e.g. after a threshold "
                                         "change), report changes, then re-export.")
+    _add_output_options(relink)
     _add_store_options(relink, "data")
     relink.add_argument("--no-export", action="store_true", help="do not rewrite outputs")
     relink.set_defaults(func=cmd_relink)

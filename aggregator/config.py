@@ -22,6 +22,30 @@ from aggregator.sites import SITES, ConfigError, get_site
 DEFAULT_OUT = Path("data")
 DB_ENV = "AGGREGATOR_DB_URL"
 BASE_URLS_ENV = "AGGREGATOR_BASE_URLS"
+FEED_BASE_ENV = "AGGREGATOR_FEED_BASE_URL"
+# Where the outputs are served: what `aggregator serve` uses by default.
+DEFAULT_SERVE_HOST, DEFAULT_SERVE_PORT = "127.0.0.1", 8080
+DEFAULT_FEED_BASE_URL = f"http://{DEFAULT_SERVE_HOST}:{DEFAULT_SERVE_PORT}/"
+
+
+@dataclass(frozen=True)
+class OutputOptions:
+    """How feeds and exports are written (the same for run, demo, export and relink)."""
+
+    feed_base_url: str = DEFAULT_FEED_BASE_URL  # where OUT/ is served: self links, id authority
+    feed_limit: int = 50  # entries in a subscription feed; older ones in archive pages
+
+    @classmethod
+    def resolve(cls, *, feed_base_url: str | None = None, feed_limit: int | None = None,
+                environ: Mapping[str, str] = os.environ) -> OutputOptions:
+        base = feed_base_url or environ.get(FEED_BASE_ENV) or DEFAULT_FEED_BASE_URL
+        parts = urlsplit(base)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigError(f"--feed-base-url: {base!r} is not an http(s) URL")
+        limit = 50 if feed_limit is None else feed_limit
+        if limit < 1:
+            raise ConfigError(f"--feed-limit must be at least 1, got {limit}")
+        return cls(base if base.endswith("/") else base + "/", limit)
 
 
 def default_db_url(out_dir: Path) -> str:
@@ -93,11 +117,13 @@ class RunConfig:
     base_urls: dict[str, str] = field(default_factory=dict)  # site key -> fetch base
     overrides: dict[str, Any] = field(default_factory=dict)  # Scrapy settings
     progress: bool = True
+    outputs: OutputOptions = field(default_factory=OutputOptions)
 
     @classmethod
     def resolve(cls, *, sources: str | Sequence[str] | None = None, db: str | None = None,
                 out: str | Path | None = None, base_urls: Iterable[str] | Mapping[str, str] = (),
                 overrides: Sequence[str] | Mapping[str, Any] = (), quiet: bool = False,
+                feed_base_url: str | None = None, feed_limit: int | None = None,
                 environ: Mapping[str, str] = os.environ) -> RunConfig:
         out_dir = Path(out) if out is not None else DEFAULT_OUT
         bases = parse_base_urls(environ.get(BASE_URLS_ENV))
@@ -105,8 +131,11 @@ class RunConfig:
                      else parse_base_urls(list(base_urls)))
         extra = dict(overrides) if isinstance(overrides, Mapping) else (
             parse_setting_overrides(overrides))
+        outputs = OutputOptions.resolve(feed_base_url=feed_base_url, feed_limit=feed_limit,
+                                        environ=environ)
         return cls(sources=parse_sources(sources), db_url=db_url(db, out_dir, environ),
-                   out_dir=out_dir, base_urls=bases, overrides=extra, progress=not quiet)
+                   out_dir=out_dir, base_urls=bases, overrides=extra, progress=not quiet,
+                   outputs=outputs)
 
     def scrapy_settings(self) -> Settings:
         settings = Settings()

@@ -14,10 +14,11 @@ from datetime import UTC, datetime
 from urllib.parse import quote, urlsplit
 
 from aggregator.catalog import IssueView
+from aggregator.config import DEFAULT_FEED_BASE_URL
 from aggregator.sites import ConfigError, newsletter
 
 # Where ``aggregator serve`` serves OUT/ by default; feeds live under ``<base>feeds/``.
-DEFAULT_BASE_URL = "http://127.0.0.1:8080/"
+DEFAULT_BASE_URL = DEFAULT_FEED_BASE_URL  # where `aggregator serve` serves OUT/
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # RFC 4151 tags carry a date on which the tagging entity owned the authority name; the ids
 # must never change, so this is a constant, not the current year.
