@@ -243,19 +243,19 @@ def _rows(view: IssueView, langs: list[str]) -> list[_Row]:
         return [_Row(None, {lang: s[i] if i < len(s) else None for lang, s in stories.items()})
                 for i in range(depth)]
     rows: list[_Row] = []
-    used: set[int] = set()
+    used: set[int] = set()  # id() of the rows placed: an unsaved row has no primary key yet
     for story in english:
         cells: dict[str, StoryRow | None] = {}
         for lang, items in stories.items():
-            match = next((s for s in items if s.pair == story.position and s.id not in used),
+            match = next((s for s in items if s.pair == story.position and id(s) not in used),
                          None)
             if match is not None:
-                used.add(match.id)
+                used.add(id(match))
             cells[lang] = match
         rows.append(_Row(story, cells))
     for lang, items in stories.items():
         for story in items:
-            if story.id not in used:
+            if id(story) not in used:
                 rows.append(_Row(None, {other: story if other == lang else None
                                         for other in langs}))
     return rows
