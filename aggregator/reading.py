@@ -175,9 +175,18 @@ def _file_table(paths: list[PurePosixPath], prefix: str) -> list[str]:
             links = " ".join(f'<a href="{_e(prefix + p.as_posix())}" type="'
                              f'{_e((content_type(p) or "").split(";")[0])}">{_e(label)}</a>'
                              for label, p in formats)
-            out.append(f"<tr><th>{_e(name)}</th><td>{links}</td></tr>")
+            out.append(f"<tr><th>{_file_label(name)}</th><td>{links}</td></tr>")
         out.append("</table>")
     return out
+
+
+def _file_label(name: str) -> str:
+    """A per-source file is named by its site key: show the site's own name beside it."""
+    site = SITES.get(name)
+    if site is None:
+        return _e(name)
+    return f'<span lang="{_e(site.lang)}">{_e(site.name)}</span> <span class="muted">' \
+           f"({_e(name)})</span>"
 
 
 # -- the index -----------------------------------------------------------------------------

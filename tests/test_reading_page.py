@@ -170,6 +170,16 @@ def assert_links_resolve(browser: Browser, base: str) -> None:
     assert {h: status_of(h) for h in local} == dict.fromkeys(local, 200)
 
 
+def keep_screenshot(browser: Browser, tmp_path: Path, name: str, width: int) -> None:
+    """A PNG of the viewport at the page's width; kept in $AGGREGATOR_SCREENSHOTS if set."""
+    shot = browser.screenshot(tmp_path / name)
+    assert shot[:8] == b"\x89PNG\r\n\x1a\n"
+    assert struct.unpack(">I", shot[16:20])[0] == width
+    keep = os.environ.get("AGGREGATOR_SCREENSHOTS")
+    if keep:
+        (Path(keep) / name).write_bytes(shot)
+
+
 def full_issue(catalog: list[IssueView]) -> IssueView:
     """The newest issue with an English page and a mirror in every mirror language."""
     return next(v for v in catalog if v.english is not None and v.english_stories
@@ -178,7 +188,7 @@ def full_issue(catalog: list[IssueView]) -> IssueView:
 
 @needs_chromium
 def test_index_lists_every_issue_newest_first_with_both_titles(
-        site: tuple[OutputServer, Path], browser: Browser) -> None:
+        site: tuple[OutputServer, Path], browser: Browser, tmp_path: Path) -> None:
     server, out = site
     catalog = catalog_of(out)
     browser.open(server.url, DESKTOP)
@@ -201,6 +211,7 @@ def test_index_lists_every_issue_newest_first_with_both_titles(
                              ".map(a => a.getAttribute('href'))")
     assert set(feeds) <= set(shown)
     assert_links_resolve(browser, server.url)
+    keep_screenshot(browser, tmp_path, "reading-index-desktop.png", DESKTOP[0])
 
 
 @needs_chromium
@@ -245,13 +256,8 @@ def test_issue_page_shows_every_story_beside_its_aligned_translation(
             assert all(a["bottom"] <= b["top"] for a, b in itertools.pairwise(first))
             assert browser.evaluate("document.documentElement.scrollWidth") <= PHONE[0]
         assert_links_resolve(browser, server.url)
-        shot = browser.screenshot(tmp_path / f"issue-{size[0]}.png")
-        assert shot[:8] == b"\x89PNG\r\n\x1a\n"
-        assert struct.unpack(">I", shot[16:20])[0] == size[0]
-        keep = os.environ.get("AGGREGATOR_SCREENSHOTS")
-        if keep:
-            name = "desktop" if size == DESKTOP else "phone"
-            (Path(keep) / f"reading-issue-{name}.png").write_bytes(shot)
+        name = "desktop" if size == DESKTOP else "phone"
+        keep_screenshot(browser, tmp_path, f"reading-issue-{name}.png", size[0])
 
 
 @needs_chromium
