@@ -332,3 +332,20 @@ def test_pairs_not_positions_decide_the_row_and_text_is_escaped(tmp_path: Path) 
     # The translated story links its English story's outlet when it has none of its own.
     assert tree.xpath(f"//div[@lang='{lang}']//a/@href")[0] == "https://o/2"
     assert "(20) 0, 1, 2, 3, 4, 5 … (+14)" in page
+
+
+def test_an_issue_without_a_number_gets_a_slug_page_linked_from_the_index(
+        tmp_path: Path) -> None:
+    stamp = datetime(2026, 2, 1, tzinfo=UTC)
+    lang = mirror_languages()[0]
+    url = "https://mirror.example/?post=3840"
+    post = PostRow(id=2, url=url, source="x", lang=lang, title="无编号", title_zh="无编号",
+                   published=stamp, updated=stamp)
+    view = IssueView(key=f"post:{url}", number=None, english=None,
+                     mirrors=[MirrorView(post, None, [_story(1, "独立", lang)])])
+    page = issue_page(view)
+    assert page.startswith("issues/mirror-example-post-3840-") and page.endswith(".html")
+    write_pages([view], tmp_path)
+    assert "独立" in (tmp_path / page).read_text(encoding="utf-8")
+    index = lxml_html.fromstring((tmp_path / "index.html").read_bytes())
+    assert index.xpath("//ol[@class='issues']/li/a/@href") == [page]
