@@ -22,6 +22,7 @@ from aggregator.config import OutputOptions, RunConfig
 from aggregator.crawl.process import CrawlReport, run_crawl
 from aggregator.exports import write_exports
 from aggregator.feeds import write_feeds
+from aggregator.reading import write_pages
 from aggregator.relink import LinkReport, link_posts
 from aggregator.sites import SITES
 from aggregator.store import SourceRunRow, Store, StoreError, masked
@@ -103,7 +104,9 @@ def export_outputs(store: Store, out_dir: Path,
     catalog = build_catalog(store)
     feeds = write_feeds(catalog, out_dir, base_url=options.feed_base_url,
                         limit=options.feed_limit)
-    return feeds + write_exports(store, catalog, out_dir)
+    exports = write_exports(store, catalog, out_dir)
+    # Last: the reading pages link whatever feeds and exports now exist.
+    return feeds + exports + write_pages(catalog, out_dir)
 
 
 @dataclass
@@ -111,6 +114,7 @@ class RunResult:
     crawl: CrawlReport
     linked_total: int  # mirror posts linked in the store after the run
     outputs: list[Path]
+    out_dir: Path
 
 
 def run(config: RunConfig) -> RunResult:
@@ -139,7 +143,7 @@ def run(config: RunConfig) -> RunResult:
             outputs = export_outputs(store, config.out_dir, config.outputs)
         finally:
             store.close()
-    return RunResult(report, linked_total, outputs)
+    return RunResult(report, linked_total, outputs, config.out_dir)
 
 
 def demo_config(config: RunConfig, base_urls: dict[str, str]) -> RunConfig:

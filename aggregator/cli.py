@@ -19,7 +19,12 @@ from pathlib import Path
 
 from aggregator import __version__, app
 from aggregator.app import CommandError, Interrupted, RunResult
-from aggregator.config import DEFAULT_FEED_BASE_URL, RunConfig
+from aggregator.config import (
+    DEFAULT_FEED_BASE_URL,
+    DEFAULT_SERVE_HOST,
+    DEFAULT_SERVE_PORT,
+    RunConfig,
+)
 from aggregator.sites import SITES, ConfigError
 
 _FLAGGED_SHOWN = 5
@@ -35,6 +40,19 @@ def _print_flagged(flagged: list[str]) -> None:
         more = f" and {len(urls) - _FLAGGED_SHOWN} more" if len(urls) > _FLAGGED_SHOWN else ""
         print(f"    flagged {reason}: {len(urls)} pages: "
               f"{', '.join(urls[:_FLAGGED_SHOWN])}{more}")
+
+
+def _print_outputs(outputs: list[Path], out_dir: Path) -> None:
+    """The files a reader or an analyst opens (the per-issue pages and archive pages are
+    summed up, not listed one by one)."""
+    print("Outputs:")
+    shown = [p for p in outputs if p.parent.name not in ("issues", "archive", "sources")]
+    for path in shown:
+        print(f"  {path}")
+    rest = len(outputs) - len(shown)
+    if rest:
+        print(f"  ... and {rest} more (per-issue pages, per-source feeds, archive pages) "
+              f"under {out_dir}")
 
 
 def _print_summary(result: RunResult) -> None:
@@ -67,9 +85,7 @@ def _print_summary(result: RunResult) -> None:
           f"{result.linked_total} mirror posts linked in all; {len(unlinked)} left unlinked")
     for line in unlinked:
         print(f"    unlinked mirror: {line}")
-    print("Outputs:")
-    for path in result.outputs:
-        print(f"  {path}")
+    _print_outputs(result.outputs, result.out_dir)
 
 
 def _config(args: argparse.Namespace) -> RunConfig:
@@ -121,9 +137,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     config = _config(args)
     outputs = app.export(config.db_url, config.out_dir, config.outputs)
-    print("Outputs:")
-    for path in outputs:
-        print(f"  {path}")
+    _print_outputs(outputs, config.out_dir)
     return 0
 
 
@@ -137,8 +151,22 @@ def cmd_relink(args: argparse.Namespace) -> int:
         print(f"  changed: {url}: {old} -> {new}")
     for url in report.unlinked_mirrors:
         print(f"  unlinked mirror: {url} ({report.reasons.get(url, 'no match')})")
-    for path in outputs:
-        print(f"  wrote {path}")
+    if outputs:
+        _print_outputs(outputs, config.out_dir)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from aggregator.serve import serve
+
+    out_dir = Path(args.out)
+    if not (out_dir / "index.html").exists() and not (out_dir / "feeds").is_dir():
+        raise CommandError(f"nothing to serve in {out_dir} (run `aggregator run` or "
+                           "`aggregator export` first)")
+    server = serve(out_dir, host=args.host, port=args.port)
+    print(f"Serving {out_dir.resolve()} at {server.url} (Ctrl-C stops)")
+    print(f"  reading page: {server.url}index.html; feeds: {server.url}feeds/feeds.opml")
+    server.wait()
     return 0
 
 
@@ -260,6 +288,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_store_options(relink, "data")
     relink.add_argument("--no-export", action="store_true", help="do not rewrite outputs")
     relink.set_defaults(func=cmd_relink)
+
+    serve = sub.add_parser("serve", parents=[common],
+                           help="serve OUT/ (feeds, exports, reading pages) over HTTP",
+                           description="Serve the output folder read-only over HTTP, with ETag "
+                                       "and Last-Modified, 304 answers and gzip. Static "
+                                       "hosting of the same folder works as well.")
+    serve.add_argument("--out", default="data", help="output directory to serve (default: data)")
+    serve.add_argument("--host", default=DEFAULT_SERVE_HOST,
+                       help=f"address to listen on (default: {DEFAULT_SERVE_HOST})")
+    serve.add_argument("--port", type=int, default=DEFAULT_SERVE_PORT,
+                       help=f"port (default: {DEFAULT_SERVE_PORT}, what feed ids and self "
+                            "links assume unless --feed-base-url says otherwise)")
+    serve.set_defaults(func=cmd_serve)
 
     status = sub.add_parser("status", parents=[common],
                             help="recent runs per source, failures and quarantined pages",
