@@ -64,6 +64,7 @@ class Deployment:
     db: Path
     db_url: str
     deploy_output: str
+    scrapyd: str  # Scrapyd's base URL, up until the module's tests are done
 
 
 def _free_port() -> int:
@@ -215,7 +216,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
                     encoding="utf-8", errors="replace")
                 for job, spider in jobs.items()}
         yield Deployment(eggs[0], spiders["spiders"], jobs, finished, logs, db, db_url,
-                         deploy_output)
+                         deploy_output, base)
     finally:
         daemon.terminate()
         try:
@@ -247,6 +248,7 @@ def test_every_job_finished_cleanly(deployment: Deployment) -> None:
         assert "'finish_reason': 'finished'" in log, f"{spider}:\n{log[-3000:]}"
         assert "database is locked" not in log, spider
         assert "Traceback (most recent call last)" not in log, f"{spider}:\n{log[-3000:]}"
+        assert "'log_count/ERROR'" not in log, f"{spider}:\n{log[-3000:]}"
         assert "'aggregator/fetch_failed'" not in log, spider
         assert "(bot: aggregator)" in log, spider  # the egg's settings module was used
 
@@ -316,3 +318,38 @@ def test_relink_after_parallel_jobs_links_every_mirror(
     for post in MIRRORS:
         want = post["issue_number"] if TRUTH_ISSUES[post["issue_number"]]["on_aiweekly"] else None
         assert documents[post["url"]]["issue_number"] == want, post["url"]
+
+
+def test_the_deploy_round_script_schedules_waits_links_and_exports(
+        deployment: Deployment, tmp_path: Path) -> None:
+    # deploy/scrapyd_round.py, as cron or the timer runs it: a second round over the same store.
+    out = tmp_path / "out"
+    with ReplicaServer(snapshot=2) as replica:
+        bases = replica.base_urls
+        served = ",".join(f"{key}={bases[site.canonical_base]}"
+                          for key, site in SITES.items() if site.canonical_base in bases)
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "deploy" / "scrapyd_round.py"),
+             "--scrapyd", deployment.scrapyd, "--db", deployment.db_url, "--out", str(out),
+             "-s", f"AGGREGATOR_BASE_URLS={served}", "-s", "DOWNLOAD_DELAY=0",
+             "-s", "AUTOTHROTTLE_ENABLED=False", "--poll", "0.5", "--timeout", str(JOBS_TIMEOUT)],
+            capture_output=True, text=True, timeout=JOBS_TIMEOUT + 60, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    for spider in SITES:
+        assert f"job {spider} (" in done.stdout and "): finished" in done.stdout, done.stdout
+    _assert_outputs(out)
+    documents = _documents(out)
+    for post in MIRRORS:
+        want = post["issue_number"] if TRUTH_ISSUES[post["issue_number"]]["on_aiweekly"] else None
+        assert documents[post["url"]]["issue_number"] == want, post["url"]
+
+
+def test_the_deploy_round_script_says_in_one_line_when_scrapyd_is_down(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "deploy" / "scrapyd_round.py"),
+         "--scrapyd", f"http://127.0.0.1:{_free_port()}", "--db", "sqlite:///x.db",
+         "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 2
+    assert done.stderr.startswith("scrapyd_round: Scrapyd at http://127.0.0.1:"), done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
