@@ -54,7 +54,8 @@ def _request(base: str, path: str, *, params: dict[str, str] | None = None,
     if auth:
         request.add_header("Authorization", f"Basic {base64.b64encode(auth.encode()).decode()}")
     try:
-        with urlopen(request, timeout=30) as response:
+        # Scrapyd may run `scrapy list` before it answers schedule.json: allow for a busy machine.
+        with urlopen(request, timeout=120) as response:
             body: bytes = response.read()
     except (URLError, OSError) as error:
         raise RoundError(f"Scrapyd at {base}: {error}") from None

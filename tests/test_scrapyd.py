@@ -37,11 +37,11 @@ from aggregator.sites import SITES
 from aggregator.store import IssueRow, LinkRow, PostRow, StoryRow
 from tests import truth as truth_of
 
-pytest.importorskip("scrapyd", reason="the Scrapyd test needs scrapyd (pip install scrapyd)")
-pytest.importorskip("scrapyd_client",
-                    reason="the Scrapyd test needs scrapyd-client (pip install scrapyd-client)")
+_INSTALL = "pip install 'scrapyd>=1.6,<2' 'scrapyd-client>=2,<3'"
+pytest.importorskip("scrapyd", reason=f"the Scrapyd test needs scrapyd: {_INSTALL}")
+pytest.importorskip("scrapyd_client", reason=f"the Scrapyd test needs scrapyd-client: {_INSTALL}")
 
-pytestmark = pytest.mark.timeout(240)
+pytestmark = pytest.mark.timeout(300)
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "aggregator"
@@ -52,6 +52,9 @@ OTHERS = truth_of.posts(TRUTH, "other_posts")
 START_TIMEOUT = 30.0
 DEPLOY_TIMEOUT = 120.0
 JOBS_TIMEOUT = 150.0
+# Scrapyd answers addversion.json, listspiders.json and schedule.json after running `scrapy list`
+# in a subprocess: seconds on a busy machine.
+HTTP_TIMEOUT = 90.0
 
 
 @dataclass
@@ -76,13 +79,14 @@ def _free_port() -> int:
 
 def _get(base: str, path: str, **params: str) -> dict[str, Any]:
     query = f"?{urlencode(params)}" if params else ""
-    with urlopen(f"{base}/{path}{query}", timeout=10) as response:
+    with urlopen(f"{base}/{path}{query}", timeout=HTTP_TIMEOUT) as response:
         data: dict[str, Any] = json.load(response)
     return data
 
 
 def _post(base: str, path: str, fields: list[tuple[str, str]]) -> dict[str, Any]:
-    with urlopen(f"{base}/{path}", data=urlencode(fields).encode(), timeout=10) as response:
+    with urlopen(f"{base}/{path}", data=urlencode(fields).encode(),
+                 timeout=HTTP_TIMEOUT) as response:
         data: dict[str, Any] = json.load(response)
     return data
 
