@@ -96,6 +96,10 @@ class FeatureCache:
                     continue  # unreadable: recomputed on use
         self.computed = 0
 
+    def is_fresh(self, kind: str, url: str, digest: str) -> bool:
+        known = self.fresh.get((kind, url))
+        return known is not None and known[0] == digest
+
     def get(self, kind: str, url: str, digest: str, build: Callable[[], LinkDoc]) -> Features:
         known = self.fresh.get((kind, url))
         if known is not None and known[0] == digest:
@@ -158,6 +162,23 @@ class Linker:
             self.index.remove(url)
             del self.numbers[url]
         self._index_issue(issue, self.store.stories(issue_number=number))
+        self.aliases = dict(self.store.aliases())
+
+    def refresh(self) -> None:
+        """Add issues stored since the index was built (by another process, say: Scrapyd runs
+        each spider in its own), and re-index the ones whose content changed."""
+        by_issue: dict[int, list[StoryRow]] | None = None
+        for issue in self.store.issues():
+            if issue.url in self.numbers and self.cache.is_fresh("issue", issue.url,
+                                                                 issue.content_sha256):
+                continue
+            if by_issue is None:
+                by_issue, _by_post = self.store.stories_by_owner()
+            stale = [u for u, n in self.numbers.items() if n == issue.number and u != issue.url]
+            for url in stale:
+                self.index.remove(url)
+                del self.numbers[url]
+            self._index_issue(issue, by_issue.get(issue.number, []))
         self.aliases = dict(self.store.aliases())
 
     def decide(self, post: PostRow, stories: Sequence[StoryRow],

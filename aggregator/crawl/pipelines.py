@@ -253,6 +253,8 @@ class LinkPipeline:
         if shared.users > 0:
             return  # another crawl of this process still runs: it may bring the issue
         _SHARED.pop(next(k for k, v in _SHARED.items() if v is shared), None)
+        # Other processes (parallel Scrapyd jobs) may have stored issues meanwhile.
+        shared.linker.refresh()
         report = shared.linker.link_all(decided=datetime.now(UTC),
                                         skip=frozenset(shared.decided))
         self._count(report)
