@@ -67,16 +67,17 @@ def _sections(stories: Iterable[StoryRow]) -> tuple[str, ...]:
 
 def _version_docs(view: IssueView) -> list[tuple[Version, datetime]]:
     """The English issue, then the newest mirror in each mirror language (registry order),
-    each with when the store first saw it."""
+    each with when it appeared: its publication date as the site states it (never when this
+    store happened to crawl it, so two stores of the same pages give the same feeds)."""
     found = []
     if view.english is not None:
         found.append((Version(view.english.url, newsletter().lang, view.english.title),
-                      view.english.first_seen))
+                      view.english.published or view.english.updated))
     for lang in mirror_languages():
         mirror = view.mirror_in(lang)
         if mirror is not None:
             found.append((Version(mirror.post.url, lang, mirror.post.title),
-                          mirror.post.first_seen))
+                          mirror.post.published or mirror.post.updated))
     return found
 
 
