@@ -169,11 +169,11 @@ def build_index(store: Store) -> list[IndexEntry]:
         for english, published in s.execute(select(IssueRow.number, IssueRow.published)):
             entries[f"issue:{english}"] = IndexEntry(f"issue:{english}", english, True,
                                                      published)
-        linked = dict(s.execute(select(LinkRow.post_row, LinkRow.issue_number)).tuples().all())
+        linked = dict(s.execute(select(LinkRow.post_row, LinkRow.issue_number)).all())
         posts = s.execute(
             select(PostRow.id, PostRow.url, PostRow.source, PostRow.lang, PostRow.published,
                    PostRow.updated, PostRow.stated_issue_number)
-            .where(PostRow.is_mirror.is_(True))).tuples().all()
+            .where(PostRow.is_mirror.is_(True))).all()
     english_numbers = {e.number for e in entries.values() if e.number is not None}
     for post_id, url, source, lang, published, updated, stated in posts:
         linked_to = linked.get(post_id)

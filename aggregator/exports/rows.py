@@ -25,7 +25,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from aggregator.catalog import IndexEntry, PostRef
-from aggregator.exports.schema import lang_suffix
+from aggregator.exports.schema import lang_suffix, on_newsletter_column
 from aggregator.normalize import canonical_url
 from aggregator.sites import SITES, mirror_languages, newsletter
 from aggregator.store import IssueRow, LinkRow, PostRow, StoryRow
@@ -96,10 +96,10 @@ def _story_counts(s: Session, numbers: list[int], post_ids: list[int]
                   ) -> tuple[dict[int, int], dict[int, int]]:
     by_issue = dict(s.execute(select(StoryRow.issue_number, func.count())
                               .where(StoryRow.issue_number.in_(numbers))
-                              .group_by(StoryRow.issue_number)).tuples().all())
+                              .group_by(StoryRow.issue_number)).all())
     by_post = dict(s.execute(select(StoryRow.post_row, func.count())
                              .where(StoryRow.post_row.in_(post_ids))
-                             .group_by(StoryRow.post_row)).tuples().all())
+                             .group_by(StoryRow.post_row)).all())
     return ({k: v for k, v in by_issue.items() if k is not None},
             {k: v for k, v in by_post.items() if k is not None})
 
@@ -138,9 +138,9 @@ def issue_rows(s: Session, index: list[IndexEntry], selection: Selection) -> Ite
                     row["mirror_urls"] = sorted(m.url for m in entry.mirrors)
                 row[f"stories_{sfx}"] = post_counts.get(newest.id, 0) if newest else 0
                 if i == 0:
-                    row["on_aiweekly"] = entry.english
+                    row[on_newsletter_column()] = entry.english
             row.setdefault("mirror_urls", sorted(m.url for m in entry.mirrors))
-            row.setdefault("on_aiweekly", entry.english)
+            row.setdefault(on_newsletter_column(), entry.english)
             yield row
 
 
@@ -181,7 +181,7 @@ def story_rows(s: Session, index: list[IndexEntry], selection: Selection) -> Ite
         translated = _stories_of(s, StoryRow.post_row, [m.id for ms in newest.values()
                                                         for m in ms])
         urls = dict(s.execute(select(IssueRow.number, IssueRow.url)
-                              .where(IssueRow.number.in_(numbers))).tuples().all())
+                              .where(IssueRow.number.in_(numbers))).all())
         for entry in batch:
             en_stories = english.get(entry.number, []) if entry.number is not None else []
             links = {st.position: st.link for st in en_stories if st.link}

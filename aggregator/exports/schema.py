@@ -30,9 +30,20 @@ def lang_suffix(lang: str) -> str:
     return lang.lower().replace("-", "_")
 
 
-def _example_mirror_lang() -> str:
-    langs = mirror_languages()
-    return langs[0] if langs else "zh"
+def _first_mirror() -> tuple[str, str, str]:
+    """(key, language, base URL) of the registry's first mirror, for examples."""
+    site = next((s for s in SITES.values() if s.kind == "mirror"), newsletter())
+    return site.key, site.lang, site.canonical_base
+
+
+def on_newsletter_column() -> str:
+    """``on_<newsletter key>``: the English page is in the store (named from the registry)."""
+    return f"on_{newsletter().key}"
+
+
+_MIRROR_KEY, _MIRROR_LANG, _MIRROR_BASE = _first_mirror()
+_POST = f"{_MIRROR_BASE}/?post=3776"
+_ISSUE = f"{newsletter().canonical_base}/issues/481"
 
 
 def _issue_columns() -> list[Column]:
@@ -42,7 +53,7 @@ def _issue_columns() -> list[Column]:
                "states none and is not linked).", "481"),
         Column("url", "string", True, "The English issue page (canonical URL); for an issue "
                "known only from a mirror, the source URL the mirror states.",
-               f"{newsletter().canonical_base}/issues/481"),
+               _ISSUE),
         Column("title_en", "string", True, "English title (null when the English page was "
                "never crawled).", "Musk Wants Altman Fired"),
         Column("week_start", "date", True, "First day of the week the issue covers.",
@@ -56,13 +67,12 @@ def _issue_columns() -> list[Column]:
                               "mirror post of the issue (a re-post's newest version).", "标题"))
         if i == 0:  # where it stood before later languages' columns were added
             columns.append(Column("mirror_urls", "list<string>", False, "Every mirror post of "
-                                  "the issue, every language and version, sorted. CSV: "
-                                  "space-separated.", "https://news.qimuai.cn/?post=3776"))
+                                  "the issue, every language and version, sorted.", _POST))
         columns.append(Column(f"stories_{sfx}", "int64", False, f"Number of stories of the "
                               f"newest `{lang}` mirror post (0 when none).", "12"))
         if i == 0:
-            columns.append(Column("on_aiweekly", "bool", False, "The English issue page is in "
-                                  "the store.", "true"))
+            columns.append(Column(on_newsletter_column(), "bool", False,
+                                  "The English issue page is in the store.", "true"))
     return columns
 
 
@@ -85,15 +95,15 @@ STORIES = [
     Column("pair", "int64", True, "Position of the aligned story in the other language "
            "(null when not aligned).", "1"),
     Column("document_url", "string", False, "The document the story is from "
-           "(`documents.url`).", f"{newsletter().canonical_base}/issues/481"),
+           "(`documents.url`).", _ISSUE),
 ]
 
 DOCUMENTS = [
     Column("url", "string", False, "Canonical URL of the document.",
-           "https://news.qimuai.cn/?post=3776"),
+           _POST),
     Column("source", "string", False, "Site key: " + ", ".join(f"`{k}`" for k in SITES) + ".",
-           "qimuai"),
-    Column("lang", "string", False, "Language tag of the document.", _example_mirror_lang()),
+           _MIRROR_KEY),
+    Column("lang", "string", False, "Language tag of the document.", _MIRROR_LANG),
     Column("kind", "string", False, "`issue` (English issue page), `mirror` (a translated "
            "issue) or `other` (any other post of a mirror site).", "mirror"),
     Column("title", "string", False, "The document's own title.", "AI周刊第481期:…"),
@@ -115,23 +125,23 @@ DOCUMENTS = [
            "issue:481"),
     Column("duplicate_of", "string", True, "An older re-post names the newest version in its "
            "language; a mirror in another language is a sibling, never a duplicate.",
-           "https://news.qimuai.cn/?post=3833"),
+           f"{_MIRROR_BASE}/?post=3833"),
 ]
 
 LINKS = [
     Column("post_url", "string", False, "The mirror post (`documents.url`).",
-           "https://news.qimuai.cn/?post=3776"),
-    Column("source", "string", False, "Site key of the mirror.", "qimuai"),
-    Column("lang", "string", False, "Language tag of the mirror.", _example_mirror_lang()),
+           _POST),
+    Column("source", "string", False, "Site key of the mirror.", _MIRROR_KEY),
+    Column("lang", "string", False, "Language tag of the mirror.", _MIRROR_LANG),
     Column("issue_number", "int64", False, "The English issue it is linked to "
            "(`issues.number`).", "481"),
     Column("issue_url", "string", True, "That issue's English page (null if not stored).",
-           f"{newsletter().canonical_base}/issues/481"),
+           _ISSUE),
     Column("method", "string", False, "`explicit`, `embedded-en` or `zh-anchors`.",
            "explicit"),
     Column("score", "float64", False, "Score of the link, 0–1.", "1.0"),
     Column("evidence", "json", False, "The anchors that agreed, as a JSON object in a string "
-           "(keys sorted).", '{"source_url": "https://aiweekly.co/issues/481"}'),
+           "(keys sorted).", f'{{"source": "{_ISSUE}", "via": "url"}}'),
     Column("decided", "datetime", False, "When the link was decided (UTC).",
            "2026-04-10T09:00:00+00:00"),
 ]
