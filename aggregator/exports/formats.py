@@ -26,7 +26,7 @@ from aggregator.files import atomic_open, atomic_open_binary
 
 Row = dict[str, Any]
 Writer = Callable[[Path, list[Column], Iterable[Row]], int]
-ROW_GROUP = 10_000
+ROW_GROUP = 5_000  # rows per Parquet row group: the writer holds one at a time
 
 
 def _ordered(row: Row, columns: list[Column]) -> Row:
@@ -127,9 +127,11 @@ def write_parquet(path: Path, columns: list[Column], rows: Iterable[Row]) -> int
     with (atomic_open_binary(path) as handle,
           pq.ParquetWriter(handle, schema, compression="zstd") as writer):
         for chunk in _chunks(rows, ROW_GROUP):
-            ordered = [_ordered(row, columns) for row in chunk]
-            writer.write_table(pa.Table.from_pylist(ordered, schema=schema))
+            writer.write_table(pa.Table.from_pylist([_ordered(r, columns) for r in chunk],
+                                                    schema=schema))
             count += len(chunk)
+            del chunk  # not alive while the next chunk is built
+            pa.default_memory_pool().release_unused()  # a freed row group goes back to the OS
         if count == 0:
             writer.write_table(schema.empty_table())
     return count

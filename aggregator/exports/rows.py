@@ -31,7 +31,8 @@ from aggregator.sites import SITES, mirror_languages, newsletter
 from aggregator.store import IssueRow, LinkRow, PostRow, StoryRow
 
 Row = dict[str, Any]
-BATCH = 500  # issues per page, rows per fetch
+BATCH = 1000  # rows per fetch (yield_per)
+PAGE = 50  # issues per page: their stories (a few hundred to a thousand) are in memory at once
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ class Selection:
 
 def _batches(items: Iterable[IndexEntry]) -> Iterator[list[IndexEntry]]:
     iterator = iter(items)
-    while batch := list(islice(iterator, BATCH)):
+    while batch := list(islice(iterator, PAGE)):
         yield batch
 
 
@@ -191,6 +192,7 @@ def story_rows(s: Session, index: list[IndexEntry], selection: Selection) -> Ite
             for mirror in newest[entry.key]:
                 yield from (_story_row(st, entry.number, mirror.url, links)
                             for st in translated.get(mirror.id, []))
+        del english, translated  # before the next page loads, so one page is held at a time
 
 
 # -- documents ----------------------------------------------------------------------------------
