@@ -72,7 +72,8 @@ def test_rows_of_every_dataset(store: Store, tmp_path: Path) -> None:
         "title_en": "Musk Wants Altman Fired", "week_start": "2026-04-03",
         "week_end": "2026-04-09", "stories_en": 2, "title_zh": "标题",
         "mirror_urls": ["https://news.qimuai.cn/?post=3776"], "stories_zh": 1,
-        "on_aiweekly": True, "title_zh_hant": None, "stories_zh_hant": 0,
+        "on_aiweekly": True, "issue_group": "issue:481", "title_zh_hant": None,
+        "stories_zh_hant": 0,
     }
     assert [i["number"] for i in got["issues"]] == [481, 482, 490]
     assert [(s["issue_number"], s["lang"], s["position"]) for s in got["stories"]] == [
@@ -103,6 +104,27 @@ def test_a_mirror_only_issue_is_one_issue_in_every_dataset(store: Store, tmp_pat
     assert {(d["link_method"], d["link_score"]) for d in docs} == {(None, None)}
     assert all(link["issue_number"] != 490 for link in got["links"])
     assert {d["issue_group"] for d in docs} == {"issue:490"}
+
+
+def test_an_unlinked_mirror_of_a_crawled_issue_is_its_own_issue_joined_by_group(
+        store: Store, tmp_path: Path) -> None:
+    """It states 481 but was not linked: not counted under 481 anywhere, and issue_group
+    (never null) still joins its story and document to its issue row."""
+    fill(store)
+    url = "https://news.qimuai.cn/?post=3777"
+    _c, row = store.upsert_post(make_post(url, 481), source=MIRROR, lang=get_site(MIRROR).lang,
+                                seen=T0, updated=T0)
+    store.set_link(row, None, method="none", score=0.0, evidence={}, decided=T0)
+    got = exported(store, tmp_path)
+    issue = next(i for i in got["issues"] if i["mirror_urls"] == [url])
+    assert (issue["number"], issue["issue_group"]) == (None, f"post:{url}")
+    assert next(i for i in got["issues"] if i["number"] == 481)["mirror_urls"] == [
+        "https://news.qimuai.cn/?post=3776"]
+    story = next(s for s in got["stories"] if s["document_url"] == url)
+    doc = next(d for d in got["documents"] if d["url"] == url)
+    assert story["issue_number"] is None and doc["issue_number"] is None
+    assert story["issue_group"] == doc["issue_group"] == issue["issue_group"]
+    assert doc["stated_issue_number"] == 481 and doc["link_method"] is None
 
 
 def test_the_newest_repost_is_what_every_dataset_shows(store: Store, tmp_path: Path) -> None:
@@ -178,6 +200,8 @@ def test_a_wrong_format_or_source_is_refused(store: Store, tmp_path: Path) -> No
         write_exports(store, None, tmp_path, formats=("xlsx",))
     with pytest.raises(ConfigError, match="unknown source"):
         write_exports(store, None, tmp_path, source="nope")
+    with pytest.raises(ConfigError, match="unknown language 'fr'"):
+        write_exports(store, None, tmp_path, lang="fr")
 
 
 def test_the_data_dictionary_is_the_schema_in_code() -> None:
@@ -242,6 +266,11 @@ def test_pandas_loads_every_format_with_integer_columns_and_lossless_joins(
         rows = frames[name][frames[name]["issue_number"].notna()]
         joined = rows.merge(issues, left_on="issue_number", right_on="number", how="inner")
         assert len(joined) == len(rows), name
+    of_issues = {"stories": frames["stories"],
+                 "documents": frames["documents"][frames["documents"]["kind"] != "other"]}
+    for name, frame in of_issues.items():
+        joined = frame.merge(issues, on="issue_group", how="inner", suffixes=("", "_issue"))
+        assert len(frame) > 0 and len(joined) == len(frame), name  # the never-null key
     stories = frames["stories"]
     assert stories["issue_number"].notna().all()  # every demo story belongs to an issue
     documents = frames["documents"]
@@ -274,6 +303,10 @@ def test_duckdb_loads_every_format_with_types_and_lossless_joins(demo: Path, fmt
                            f"ON t.issue_number = i.number WHERE t.issue_number IS NOT NULL "
                            f"AND i.number IS NULL").fetchone()
         assert lost == (0,), name
+    for table, rows in (("stories", "TRUE"), ("documents", "t.kind <> 'other'")):
+        lost = con.execute(f"SELECT count(*) FROM {table} t ANTI JOIN issues i "
+                           f"USING (issue_group) WHERE {rows}").fetchone()
+        assert lost == (0,), table  # the never-null key loses no row
     orphans = con.execute("SELECT count(*) FROM stories s LEFT JOIN documents d "
                           "ON s.document_url = d.url WHERE d.url IS NULL").fetchone()
     assert orphans == (0,)

@@ -24,7 +24,7 @@ from aggregator.exports.rows import (
     story_rows,
 )
 from aggregator.exports.schema import datasets
-from aggregator.sites import get_site
+from aggregator.sites import SITES, ConfigError, get_site
 from aggregator.store import Store
 
 __all__ = ["FORMATS", "Selection", "write_exports"]
@@ -50,6 +50,9 @@ def write_exports(store: Store, catalog: Sequence[IssueView] | None, out_dir: Pa
         raise ValueError(f"unknown export format {unknown[0]!r} (known: {', '.join(WRITERS)})")
     if source is not None:
         get_site(source)  # a one-line ConfigError naming the known keys
+    languages = list(dict.fromkeys(site.lang for site in SITES.values()))
+    if lang is not None and lang not in languages:
+        raise ConfigError(f"unknown language {lang!r} (known: {', '.join(languages)})")
     selection = Selection(since=since, lang=lang, source=source)
     schema = datasets()
     written: list[Path] = []

@@ -140,8 +140,10 @@ def issue_rows(s: Session, index: list[IndexEntry], selection: Selection) -> Ite
                 row[f"stories_{sfx}"] = post_counts.get(newest.id, 0) if newest else 0
                 if i == 0:
                     row[on_newsletter_column()] = entry.english
+                    row["issue_group"] = entry.key
             row.setdefault("mirror_urls", sorted(m.url for m in entry.mirrors))
             row.setdefault(on_newsletter_column(), entry.english)
+            row.setdefault("issue_group", entry.key)
             yield row
 
 
@@ -157,16 +159,16 @@ def _stories_of(s: Session, owner: Any, ids: list[int]) -> dict[int, list[StoryR
     return grouped
 
 
-def _story_row(story: StoryRow, number: int | None, document_url: str,
+def _story_row(story: StoryRow, entry: IndexEntry, document_url: str,
                english_links: dict[int, str]) -> Row:
     link = story.link
     if link is None and story.lang != newsletter().lang and story.pair is not None:
         link = english_links.get(story.pair)  # the aligned English story's link
     return {
-        "issue_number": number, "lang": story.lang, "section": story.section,
+        "issue_number": entry.number, "lang": story.lang, "section": story.section,
         "position": story.position, "headline": story.headline, "link": link,
         "outlet": story.outlet, "date": story.date, "summary": story.summary,
-        "pair": story.pair, "document_url": document_url,
+        "pair": story.pair, "document_url": document_url, "issue_group": entry.key,
     }
 
 
@@ -187,10 +189,10 @@ def story_rows(s: Session, index: list[IndexEntry], selection: Selection) -> Ite
             en_stories = english.get(entry.number, []) if entry.number is not None else []
             links = {st.position: st.link for st in en_stories if st.link}
             if entry.number in urls and selection.english(entry):
-                yield from (_story_row(st, entry.number, urls[entry.number], links)
+                yield from (_story_row(st, entry, urls[entry.number], links)
                             for st in en_stories)
             for mirror in newest[entry.key]:
-                yield from (_story_row(st, entry.number, mirror.url, links)
+                yield from (_story_row(st, entry, mirror.url, links)
                             for st in translated.get(mirror.id, []))
         del english, translated  # before the next page loads, so one page is held at a time
 
@@ -263,7 +265,7 @@ def document_rows(s: Session, index: list[IndexEntry], selection: Selection) -> 
     by_number = {e.number: e for e in index if e.english and e.number is not None}
     return heapq.merge(_english_documents(s, by_number, selection),
                        _post_documents(s, index, selection),
-                       key=lambda row: (row["source"].encode(), row["url"].encode()))
+                       key=lambda row: (row["source"], row["url"]))  # code points = bytes
 
 
 # -- links --------------------------------------------------------------------------------------

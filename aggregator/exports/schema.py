@@ -30,6 +30,10 @@ def lang_suffix(lang: str) -> str:
     return lang.lower().replace("-", "_")
 
 
+_UNNUMBERED = ("not linked, and stating no number or the number of a crawled English issue "
+               "it was not linked to")
+
+
 def _first_mirror() -> tuple[str, str, str]:
     """(key, language, base URL) of the registry's first mirror, for examples."""
     site = next((s for s in SITES.values() if s.kind == "mirror"), newsletter())
@@ -46,11 +50,16 @@ _POST = f"{_MIRROR_BASE}/?post=3776"
 _ISSUE = f"{newsletter().canonical_base}/issues/481"
 
 
+GROUP_MEANING = ("The issue's key, shared by its rows in every dataset (the one join key "
+                 "that is never null): `issue:<N>`, or `post:<url>` for a mirror post of no "
+                 "numbered issue (" + _UNNUMBERED + ").")
+
+
 def _issue_columns() -> list[Column]:
     first, *further = mirror_languages() or ["zh"]
     columns = [
-        Column("number", "int64", True, "The issue number (null only for a mirror post that "
-               "states none and is not linked).", "481"),
+        Column("number", "int64", True, "The issue number; null only for an issue made of one "
+               "mirror post " + _UNNUMBERED + ".", "481"),
         Column("url", "string", True, "The English issue page (canonical URL); for an issue "
                "known only from a mirror, the source URL the mirror states.",
                _ISSUE),
@@ -73,13 +82,13 @@ def _issue_columns() -> list[Column]:
         if i == 0:
             columns.append(Column(on_newsletter_column(), "bool", False,
                                   "The English issue page is in the store.", "true"))
+            columns.append(Column("issue_group", "string", False, GROUP_MEANING, "issue:481"))
     return columns
 
 
 STORIES = [
     Column("issue_number", "int64", True, "The issue the story belongs to, the same number "
-           "as `issues.number` (a mirror-only issue included); null only for an unnumbered "
-           "mirror post.", "481"),
+           "as `issues.number` (a mirror-only issue included); null when that is null.", "481"),
     Column("lang", "string", False, "Language tag of the story: " + ", ".join(
         f"`{t}`" for t in dict.fromkeys(s.lang for s in SITES.values())) + ".", "en"),
     Column("section", "string", True, "Section heading the story is under.", "Top Stories"),
@@ -96,6 +105,7 @@ STORIES = [
            "(null when not aligned).", "1"),
     Column("document_url", "string", False, "The document the story is from "
            "(`documents.url`).", _ISSUE),
+    Column("issue_group", "string", False, GROUP_MEANING, "issue:481"),
 ]
 
 DOCUMENTS = [
@@ -112,7 +122,7 @@ DOCUMENTS = [
            "2026-04-10T08:32:00+08:00"),
     Column("issue_number", "int64", True, "The issue the document belongs to, the same number "
            "as `issues.number` (a mirror-only issue included); null for `other` posts and "
-           "unnumbered unlinked mirrors.", "481"),
+           "when that is null.", "481"),
     Column("link_method", "string", True, "How the mirror was linked to its English issue: "
            "`explicit`, `embedded-en` or `zh-anchors`; null when not linked (also for "
            "English pages and other posts).", "explicit"),
@@ -120,9 +130,8 @@ DOCUMENTS = [
            "1.0"),
     Column("stated_issue_number", "int64", True, "The issue number the document itself "
            "states.", "481"),
-    Column("issue_group", "string", False, "Shared by every document of one issue across "
-           "languages (`issue:<N>`, or `post:<url>` for a document of no issue). Was `group`.",
-           "issue:481"),
+    Column("issue_group", "string", False, GROUP_MEANING + " A post of no issue (`other`) "
+           "has its own `post:<url>`, with no issues row. Was `group`.", "issue:481"),
     Column("duplicate_of", "string", True, "An older re-post names the newest version in its "
            "language; a mirror in another language is a sibling, never a duplicate.",
            f"{_MIRROR_BASE}/?post=3833"),
