@@ -88,8 +88,7 @@ def test_rows_of_every_dataset(store: Store, tmp_path: Path) -> None:
         "post_url": "https://news.qimuai.cn/?post=3776", "source": MIRROR, "lang": "zh",
         "issue_number": 481, "issue_url": "https://aiweekly.co/issues/481",
         "method": "explicit", "score": 1.0,
-        "evidence": '{"source": "https://aiweekly.co/issues/481", "via": "url"}',
-        "decided": "2026-09-14T09:00:00+00:00"}]
+        "evidence": '{"source": "https://aiweekly.co/issues/481", "via": "url"}'}]
 
 
 def test_a_mirror_only_issue_is_one_issue_in_every_dataset(store: Store, tmp_path: Path) -> None:

@@ -272,11 +272,12 @@ def document_rows(s: Session, index: list[IndexEntry], selection: Selection) -> 
 
 
 def link_rows(s: Session, index: list[IndexEntry], selection: Selection) -> Iterator[Row]:
-    """One row per mirror post linked to an English issue, by (source, URL)."""
+    """One row per mirror post linked to an English issue, by (source, URL). When the link
+    was decided is left out: it is wall-clock time, so equal crawls would not diff cleanly."""
     entry_of, _ = _groups(index)
     query = (select(PostRow.id, PostRow.url, PostRow.source, PostRow.lang, LinkRow.issue_number,
                     IssueRow.url.label("issue_url"), LinkRow.method, LinkRow.score,
-                    LinkRow.evidence, LinkRow.decided)
+                    LinkRow.evidence)
              .join(LinkRow, LinkRow.post_row == PostRow.id)
              .outerjoin(IssueRow, IssueRow.number == LinkRow.issue_number)
              .where(PostRow.is_mirror.is_(True), LinkRow.issue_number.is_not(None))
@@ -291,5 +292,4 @@ def link_rows(s: Session, index: list[IndexEntry], selection: Selection) -> Iter
             "issue_number": link.issue_number, "issue_url": link.issue_url,
             "method": link.method, "score": link.score,
             "evidence": json.dumps(link.evidence or {}, ensure_ascii=False, sort_keys=True),
-            "decided": link.decided,
         }

@@ -151,8 +151,6 @@ LINKS = [
     Column("score", "float64", False, "Score of the link, 0–1.", "1.0"),
     Column("evidence", "json", False, "The anchors that agreed, as a JSON object in a string "
            "(keys sorted).", f'{{"source": "{_ISSUE}", "via": "url"}}'),
-    Column("decided", "datetime", False, "When the link was decided (UTC).",
-           "2026-04-10T09:00:00+00:00"),
 ]
 
 
