@@ -213,6 +213,24 @@ def test_the_data_dictionary_is_the_schema_in_code() -> None:
             assert f"| `{column.name}` |" in render().split(f"## `{name}`")[1], column
 
 
+# The columns as first published with this schema: columns only grow, a rename is announced.
+PUBLISHED = {
+    "issues": "number url title_en week_start week_end stories_en title_zh mirror_urls "
+              "stories_zh on_aiweekly issue_group title_zh_hant stories_zh_hant",
+    "stories": "issue_number lang section position headline link outlet date summary pair "
+               "document_url issue_group",
+    "documents": "url source lang kind title published issue_number link_method link_score "
+                 "stated_issue_number issue_group duplicate_of",
+    "links": "post_url source lang issue_number issue_url method score evidence",
+}
+
+
+def test_columns_only_grow() -> None:
+    for name, published in PUBLISHED.items():
+        missing = set(published.split()) - {c.name for c in datasets()[name]}
+        assert not missing, f"{name}: {sorted(missing)} disappeared (announce a rename)"
+
+
 def test_no_column_is_an_sql_reserved_word() -> None:
     import duckdb
 

@@ -41,8 +41,15 @@ Load them with, for example, `pandas.read_parquet(path)`,
 `pandas.read_json(path, lines=True, dtype_backend="numpy_nullable")`,
 `pandas.read_csv(path, dtype_backend="numpy_nullable")` (integers stay `Int64` with nulls)
 or DuckDB's `read_parquet` / `read_json_auto` / `read_csv_auto`.
-Join `stories.issue_number` and `documents.issue_number` to `issues.number`;
-`stories.document_url` and `links.post_url` to `documents.url`.
+Join `stories.issue_number` and `documents.issue_number` to `issues.number`, or (never null)
+`issue_group` to `issues.issue_group`; `stories.document_url` and `links.post_url` to
+`documents.url`.
+
+Filters (`write_exports(..., since=, lang=, source=)`): a document is kept when its source
+and language match and its issue (a post of no issue: the post itself) was published on or
+after `since`; stories and links follow their document; an issue is kept when it passes
+`since` and, under a language or source filter, one of its documents is kept. So a filtered
+export still joins without loss.
 """
 
 
