@@ -26,15 +26,23 @@ def atomic_open(path: Path, *, encoding: str | None = "utf-8",
         tmp.unlink(missing_ok=True)
 
 
-def write_atomically(path: Path, data: bytes) -> Path:
+@contextmanager
+def atomic_open_binary(path: Path) -> Iterator[IO[bytes]]:
+    """Write bytes to ``path`` through a temp file that replaces it only on success (for
+    writers that stream, such as Parquet's)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with tmp.open("wb") as handle:
-            handle.write(data)
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def write_atomically(path: Path, data: bytes) -> Path:
+    with atomic_open_binary(path) as handle:
+        handle.write(data)
     return path

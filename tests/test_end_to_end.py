@@ -66,7 +66,7 @@ def _run(server: ReplicaServer, out: Path) -> Run:
     exports = {
         name: [json.loads(line) for line in (out / "exports" / f"{name}.jsonl").read_text(
             encoding="utf-8").splitlines()]
-        for name in ("issues", "stories", "documents")
+        for name in ("issues", "stories", "documents", "links")
     }
     feeds = {p.relative_to(out / "feeds").as_posix(): p.read_bytes()
              for p in sorted((out / "feeds").rglob("*")) if p.is_file()}
@@ -145,8 +145,17 @@ def test_mirror_of_an_issue_never_crawled_is_kept_unlinked_and_reported(runs: li
     never = [p for p in MIRRORS if not TRUTH_ISSUES[p["issue_number"]]["on_aiweekly"]]
     assert never
     docs = {row["url"]: row for row in runs[1].exports["documents"]}
+    linked = {row["post_url"] for row in runs[1].exports["links"]}
     for post in never:
-        assert docs[post["url"]]["issue_number"] is None
+        # Not linked (null, no links row), yet counted under the issue it states, as
+        # issues.jsonl counts its stories.
+        doc = docs[post["url"]]
+        assert (doc["link_method"], doc["link_score"]) == (None, None), post["url"]
+        assert post["url"] not in linked
+        assert doc["issue_number"] == post["issue_number"], post["url"]
+        if doc["duplicate_of"] is None:  # the newest version: its stories are exported
+            stories = [s for s in runs[1].exports["stories"] if s["document_url"] == post["url"]]
+            assert stories and {s["issue_number"] for s in stories} == {post["issue_number"]}
         assert f"unlinked mirror: {post['url']}" in runs[1].stdout
 
 
@@ -298,10 +307,10 @@ def test_a_reposted_issue_is_one_group_with_the_newest_version_first(runs: list[
     for post in reposts:
         if post["duplicate_of"]:
             older, newer = docs[post["duplicate_of"]], docs[post["url"]]
-            assert older["group"] == newer["group"] == f"issue:{post['issue_number']}"
+            assert older["issue_group"] == newer["issue_group"] == f"issue:{post['issue_number']}"
             assert older["duplicate_of"] == post["url"] and newer["duplicate_of"] is None
             issue = docs[TRUTH_ISSUES[post["issue_number"]]["url"]]
-            assert issue["group"] == newer["group"] and issue["duplicate_of"] is None
+            assert issue["issue_group"] == newer["issue_group"] and issue["duplicate_of"] is None
 
 
 def test_postgresql_store_gives_the_same_exports(runs: list[Run], tmp_path: Path) -> None:
@@ -348,7 +357,8 @@ def test_generic_page_objects_crawl_and_link_every_mirror_like_its_own(
         doc = docs[post["url"]]
         crawled = TRUTH_ISSUES[post["issue_number"]]["on_aiweekly"]
         assert (doc["kind"], doc["stated_issue_number"]) == ("mirror", post["issue_number"])
-        assert doc["issue_number"] == (post["issue_number"] if crawled else None), post["url"]
+        assert doc["issue_number"] == post["issue_number"], post["url"]
+        assert (doc["link_method"] is not None) == crawled, post["url"]
     for post in OTHERS:
         assert (docs[post["url"]]["kind"], docs[post["url"]]["issue_number"]) == ("other", None)
     assert "generic-page-object" in done.stdout

@@ -1,8 +1,8 @@
-"""Exports read the store: deterministic bytes and rows (the feeds' own tests: test_feeds.py)."""
+"""Feeds and exports together read the store: the same store gives the same bytes (their own
+tests: test_feeds.py, test_exports.py)."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -38,40 +38,3 @@ def test_outputs_are_byte_identical_for_the_same_store(store: Store, tmp_path: P
                           "stories.jsonl", "documents.jsonl"}
 
 
-def test_exports_rows(store: Store, tmp_path: Path) -> None:
-    fill(store)
-    files = export_all(store, tmp_path)
-    issues = [json.loads(line) for line in files["issues.jsonl"].decode().splitlines()]
-    assert issues[0] == {
-        "number": 481, "url": "https://aiweekly.co/issues/481",
-        "title_en": "Musk Wants Altman Fired", "week_start": "2026-04-03",
-        "week_end": "2026-04-09", "stories_en": 2, "title_zh": "标题",
-        "mirror_urls": ["https://news.qimuai.cn/?post=3776"], "stories_zh": 1,
-        "on_aiweekly": True,
-        # One title/story count per further mirror language of the registry.
-        "title_zh_hant": None, "stories_zh_hant": 0,
-    }
-    stories = [json.loads(line) for line in files["stories.jsonl"].decode().splitlines()]
-    assert [(s["issue_number"], s["lang"], s["position"]) for s in stories] == [
-        (481, "en", 1), (481, "en", 2), (481, "zh", 1), (482, "en", 1), (482, "en", 2)]
-    docs = [json.loads(line) for line in files["documents.jsonl"].decode().splitlines()]
-    mirror = next(d for d in docs if d["kind"] == "mirror")
-    assert mirror["issue_number"] == 481 and mirror["link_method"] == "explicit"
-    assert mirror["published"] == "2026-04-10T08:32:00+08:00"
-
-
-def test_csv_exports_hold_the_same_rows(store: Store, tmp_path: Path) -> None:
-    import csv
-
-    fill(store)
-    export_all(store, tmp_path)
-    for name in ("issues", "stories", "documents"):
-        jsonl = [json.loads(line) for line in
-                 (tmp_path / "exports" / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()]
-        with (tmp_path / "exports" / f"{name}.csv").open(encoding="utf-8-sig", newline="") as f:
-            rows = list(csv.DictReader(f))
-        assert len(rows) == len(jsonl) and list(rows[0]) == list(jsonl[0]), name
-    with (tmp_path / "exports" / "issues.csv").open(encoding="utf-8-sig", newline="") as f:
-        issues = {r["number"]: r for r in csv.DictReader(f)}
-    assert issues["481"]["title_zh"] == "标题" and issues["482"]["title_zh"] == ""
-    assert issues["481"]["mirror_urls"] == "https://news.qimuai.cn/?post=3776"
