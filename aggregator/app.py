@@ -104,7 +104,8 @@ def export_outputs(store: Store, out_dir: Path,
     catalog = build_catalog(store)
     feeds = write_feeds(catalog, out_dir, base_url=options.feed_base_url,
                         limit=options.feed_limit)
-    exports = write_exports(store, catalog, out_dir)
+    exports = write_exports(store, catalog, out_dir, formats=options.formats,
+                            since=options.since, lang=options.lang, source=options.source)
     # Last: the reading pages link whatever feeds and exports now exist.
     return feeds + exports + write_pages(catalog, out_dir)
 

@@ -95,6 +95,8 @@ def _config(args: argparse.Namespace) -> RunConfig:
         quiet=getattr(args, "quiet", False),
         feed_base_url=getattr(args, "feed_base_url", None),
         feed_limit=getattr(args, "feed_limit", None),
+        formats=getattr(args, "format", None), since=getattr(args, "since", None),
+        lang=getattr(args, "lang", None), source=getattr(args, "source", None),
     )
 
 
@@ -277,6 +279,14 @@ def build_parser() -> argparse.ArgumentParser:
                          help="rebuild feeds and exports from the store",
                             description="Rebuild every feed and dataset from the store.")
     _add_output_options(export)
+    export.add_argument("--format", metavar="FMT[,FMT]",
+                        help="dataset formats: jsonl, csv, parquet (default: all three)")
+    export.add_argument("--since", metavar="DATE",
+                        help="datasets: only issues published on or after DATE (YYYY-MM-DD)")
+    export.add_argument("--lang", help="datasets: only documents in this language "
+                                       "(en, zh, zh-Hant)")
+    export.add_argument("--source", help=f"datasets: only documents of one site "
+                                         f"({', '.join(SITES)})")
     _add_store_options(export, "data")
     export.set_defaults(func=cmd_export)
 

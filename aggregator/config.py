@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -34,9 +35,15 @@ class OutputOptions:
 
     feed_base_url: str = DEFAULT_FEED_BASE_URL  # where OUT/ is served: self links, id authority
     feed_limit: int = 50  # entries in a subscription feed; older ones in archive pages
+    formats: tuple[str, ...] = ("jsonl", "csv", "parquet")  # dataset formats written
+    since: date | None = None  # datasets: only issues published on or after this day
+    lang: str | None = None  # datasets: only documents in this language
+    source: str | None = None  # datasets: only documents of this site
 
     @classmethod
     def resolve(cls, *, feed_base_url: str | None = None, feed_limit: int | None = None,
+                formats: str | None = None, since: str | None = None,
+                lang: str | None = None, source: str | None = None,
                 environ: Mapping[str, str] = os.environ) -> OutputOptions:
         base = feed_base_url or environ.get(FEED_BASE_ENV) or DEFAULT_FEED_BASE_URL
         parts = urlsplit(base)
@@ -45,7 +52,19 @@ class OutputOptions:
         limit = 50 if feed_limit is None else feed_limit
         if limit < 1:
             raise ConfigError(f"--feed-limit must be at least 1, got {limit}")
-        return cls(base if base.endswith("/") else base + "/", limit)
+        chosen = tuple(f.strip() for f in formats.split(",") if f.strip()) if formats else (
+            cls.formats)
+        unknown = [f for f in chosen if f not in cls.formats]
+        if unknown or not chosen:
+            raise ConfigError(f"--format: {', '.join(unknown) or formats!r} is not one of "
+                              f"{', '.join(cls.formats)}")
+        try:
+            day = date.fromisoformat(since) if since else None
+        except ValueError:
+            raise ConfigError(f"--since expects a date such as 2026-04-01, got {since!r}") from None
+        if source is not None:
+            get_site(source)
+        return cls(base if base.endswith("/") else base + "/", limit, chosen, day, lang, source)
 
 
 def default_db_url(out_dir: Path) -> str:
@@ -124,6 +143,8 @@ class RunConfig:
                 out: str | Path | None = None, base_urls: Iterable[str] | Mapping[str, str] = (),
                 overrides: Sequence[str] | Mapping[str, Any] = (), quiet: bool = False,
                 feed_base_url: str | None = None, feed_limit: int | None = None,
+                formats: str | None = None, since: str | None = None,
+                lang: str | None = None, source: str | None = None,
                 environ: Mapping[str, str] = os.environ) -> RunConfig:
         out_dir = Path(out) if out is not None else DEFAULT_OUT
         bases = parse_base_urls(environ.get(BASE_URLS_ENV))
@@ -132,7 +153,8 @@ class RunConfig:
         extra = dict(overrides) if isinstance(overrides, Mapping) else (
             parse_setting_overrides(overrides))
         outputs = OutputOptions.resolve(feed_base_url=feed_base_url, feed_limit=feed_limit,
-                                        environ=environ)
+                                        formats=formats, since=since, lang=lang,
+                                        source=source, environ=environ)
         return cls(sources=parse_sources(sources), db_url=db_url(db, out_dir, environ),
                    out_dir=out_dir, base_urls=bases, overrides=extra, progress=not quiet,
                    outputs=outputs)

@@ -327,3 +327,12 @@ def test_duckdb_loads_every_format_with_types_and_lossless_joins(demo: Path, fmt
     orphans = con.execute("SELECT count(*) FROM stories s LEFT JOIN documents d "
                           "ON s.document_url = d.url WHERE d.url IS NULL").fetchone()
     assert orphans == (0,)
+
+
+def test_csv_cells_never_reach_a_spreadsheet_as_formulas() -> None:
+    from aggregator.exports.formats import _csv_value
+
+    for text in ("=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "\tx"):
+        assert _csv_value(text).startswith("'"), text
+    assert _csv_value(-3) == "-3" and _csv_value(0.5) == "0.5"  # numbers stay numbers
+    assert _csv_value("Anthropic") == "Anthropic"

@@ -53,16 +53,25 @@ def write_jsonl(path: Path, columns: list[Column], rows: Iterable[Row]) -> int:
     return count
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection); a
+# leading apostrophe makes it text (the OWASP advice). Numbers are written as numbers.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _csv_value(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
     if isinstance(value, list):
-        return " ".join(str(v) for v in value)
-    if isinstance(value, date | datetime):
+        text = " ".join(str(v) for v in value)
+    elif isinstance(value, date | datetime):
         return value.isoformat()
-    return str(value)
+    else:
+        text = str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
 def write_csv(path: Path, columns: list[Column], rows: Iterable[Row]) -> int:
