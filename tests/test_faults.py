@@ -18,6 +18,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -118,7 +119,7 @@ def db(clean_db: Path, tmp_path: Path, server: ReplicaServer) -> Iterator[Path]:
 
 
 def gaps(records: list[RequestRecord]) -> list[float]:
-    return [later.at - earlier.at for earlier, later in zip(records, records[1:], strict=False)]
+    return [later.at - earlier.at for earlier, later in pairwise(records)]
 
 
 # -- a page that never succeeds: given up with its reason, nothing stored replaced ----------

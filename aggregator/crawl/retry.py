@@ -250,7 +250,8 @@ class RetryMiddleware(ScrapyRetryMiddleware):
         url = canonical_request_url(request)
         if (isinstance(exception, self.exceptions_to_retry)
                 and not request.meta.get("dont_retry", False)):
-            retry = self._retry(request, exception)
+            # Named in our words: "truncated" says more than ResponseDataLossError('').
+            retry = self._retry(request, exception_reason(exception))
             if retry is not None:
                 await sleep(self._wait(request))
                 return retry
