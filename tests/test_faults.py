@@ -126,6 +126,7 @@ def gaps(records: list[RequestRecord]) -> list[float]:
 
 GIVEN_UP = [
     pytest.param(Fault.status(500), {}, "http 500", 3, id="permanent-500"),
+    pytest.param(Fault.status(403), {}, "http 403", 1, id="forbidden-not-retried"),
     pytest.param(Fault.reset(), {}, "connection reset", 3, id="reset-mid-body"),
     pytest.param(Fault.truncate(), {}, "truncated", 3, id="truncated"),
     pytest.param(Fault.truncate(), {"DOWNLOAD_FAIL_ON_DATALOSS": False}, "truncated", 3,
@@ -190,6 +191,9 @@ def test_429_retry_after_is_waited_out(server: ReplicaServer, db: Path) -> None:
     run = crawl(server, db)
     assert [r.status for r in run.to(PAGE)] == [429, 304]
     assert gaps(run.to(PAGE))[0] >= 1.9  # the server's 2 s, not the 0.05 s backoff
+    # The whole site waited, not just that page (only requests already sent may arrive).
+    asked = run.to(PAGE)[0].at
+    assert not [r for r in run.requests if asked + 0.5 < r.at < asked + 1.9]
     assert run.failed == [] and stored(db) == before
 
 

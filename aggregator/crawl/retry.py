@@ -21,6 +21,7 @@ is requested again on the next run.
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
@@ -188,6 +189,7 @@ class RetryMiddleware(ScrapyRetryMiddleware):
         self.backoff = settings.getfloat("AGGREGATOR_RETRY_BACKOFF", 1.0)
         self.backoff_max = settings.getfloat("AGGREGATOR_RETRY_BACKOFF_MAX", 30.0)
         self.skipped: dict[str, str] = {}  # site key -> why
+        self.paused: dict[str, float] = {}  # site key -> monotonic time its Retry-After ends
 
     @property
     def _stats(self) -> StatsCollector | None:
@@ -198,12 +200,16 @@ class RetryMiddleware(ScrapyRetryMiddleware):
         tries = int(request.meta.get("retry_times", 0))
         return float(min(self.backoff_max, self.backoff * 2 ** tries))
 
-    def process_request(self, request: Request) -> None:
+    async def process_request(self, request: Request) -> None:
         key = _site_key(canonical_request_url(request))
         if key in self.skipped:
             if self._stats is not None:
                 self._stats.inc_value(SKIPPED_REQUESTS)
             raise SiteSkipped(f"{key} skipped for this run: {self.skipped[key]}")
+        # Retry-After is about the server, not one page: nothing goes to the site until then.
+        remaining = self.paused.get(key, 0.0) - time.monotonic()
+        if remaining > 0:
+            await sleep(remaining)
 
     async def process_response(  # type: ignore[override]
         self, request: Request, response: Response
@@ -223,6 +229,8 @@ class RetryMiddleware(ScrapyRetryMiddleware):
             if asked > self.retry_after_max:
                 return self._skip_site(url, f"{reason} retry-after {asked:.0f}s", response)
             wait = asked
+            key = _site_key(url)
+            self.paused[key] = max(self.paused.get(key, 0.0), time.monotonic() + asked)
         retry = self._retry(request, reason)
         if retry is None:
             record_failure(self._stats, url, reason)
