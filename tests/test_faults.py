@@ -18,13 +18,17 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import pytest
+from scrapy import Request
+from scrapy.http import HtmlResponse
 from sqlalchemy import create_engine, func, select
 
+from aggregator.crawl.retry import broken_reason, retry_after_seconds
 from aggregator.replica import ReplicaServer, RequestRecord
 from aggregator.replica.faults import Fault
 from aggregator.sites import newsletter
@@ -235,6 +239,34 @@ def test_html_served_for_the_feed_keeps_the_stored_feed(server: ReplicaServer,
     # The listings still lead to every issue: the page was revalidated as usual.
     assert [(r.conditional, r.status) for r in run.to(PAGE)] == [(True, 304)]
     assert stored(db) == before
+
+
+# -- the rules, without a crawl -----------------------------------------------------------
+
+def _broken(url: str, body: bytes, content_type: str, **headers: str) -> str | None:
+    request = Request(url)
+    response = HtmlResponse(url, body=body, request=request,
+                            headers={"Content-Type": content_type, **headers})
+    return broken_reason(request, response)
+
+
+def test_what_counts_as_a_broken_2xx() -> None:
+    rss = b'<?xml version="1.0"?><rss version="2.0"><channel></channel></rss>'
+    html = b"<!DOCTYPE html><html><body>maintenance</body></html>"
+    assert _broken(PAGE, html, "text/html") is None
+    assert _broken(FEED, rss, "text/html") is None  # a real feed with the wrong type: kept
+    assert _broken(FEED, html, "application/rss+xml") == "html for feed"
+    assert _broken(PAGE, html, "text/html", **{"Content-Length": "9999"}) == "truncated"
+    assert _broken(PAGE, b" \n", "text/html") == "empty 200"
+
+
+def test_retry_after_in_seconds_or_as_a_date() -> None:
+    now = datetime(2026, 9, 1, 12, 0, 0, tzinfo=UTC)
+    assert retry_after_seconds("120", now) == 120
+    assert retry_after_seconds("Tue, 01 Sep 2026 13:00:00 GMT", now) == 3600
+    assert retry_after_seconds("Tue, 01 Sep 2026 11:00:00 GMT", now) == 0  # already past
+    assert retry_after_seconds("soon", now) is None
+    assert retry_after_seconds(None, now) is None
 
 
 if __name__ == "__main__":

@@ -94,8 +94,11 @@ def _is_feed(url: str) -> bool:
 
 
 def _looks_like_html(response: Response) -> bool:
+    """An HTML page, not XML: the body decides (a real feed sent as text/html is a feed)."""
+    start = response.body[:512].removeprefix(b"\xef\xbb\xbf").lstrip().lower()
+    if start.startswith((b"<?xml", b"<rss", b"<feed", b"<rdf")):
+        return False
     content_type = (header(response, "Content-Type") or "").lower()
-    start = response.body[:512].lstrip().lower()
     return "html" in content_type or start.startswith((b"<!doctype html", b"<html"))
 
 
