@@ -40,7 +40,7 @@ AGGREGATOR_RETRY_AFTER_MAX = 60.0
 AGGREGATOR_RETRY_BACKOFF = 1.0
 AGGREGATOR_RETRY_BACKOFF_MAX = 30.0
 DOWNLOAD_TIMEOUT = 30
-# An issue page is ~100 KB: anything near these is not a page we want, nor one to store.
+# Pages are 10–100 KB: one far bigger is not a page we want, nor one to store every run.
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 COOKIES_ENABLED = False
