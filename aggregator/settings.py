@@ -34,11 +34,24 @@ CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 RETRY_ENABLED = True
 RETRY_TIMES = 3
+# Waits before a retry (aggregator.crawl.retry): the server's Retry-After up to this many
+# seconds (a site asking for more is skipped for the run), else 1 s, 2 s, 4 s ... up to 30 s.
+AGGREGATOR_RETRY_AFTER_MAX = 60.0
+AGGREGATOR_RETRY_BACKOFF = 1.0
+AGGREGATOR_RETRY_BACKOFF_MAX = 30.0
 DOWNLOAD_TIMEOUT = 30
+# Pages are 10–100 KB: one far bigger is not a page we want, nor one to store every run.
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
 DOWNLOADER_MIDDLEWARES = {
+    # Retries that wait (Retry-After, backoff) and record every page given up, in Scrapy's slot.
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "aggregator.crawl.retry.RetryMiddleware": 550,
+    # Just above Scrapy's RedirectMiddleware (600): a redirect back into its chain is a loop.
+    "aggregator.crawl.retry.RedirectLoopMiddleware": 610,
     # Revalidate pages we already hold (If-None-Match / If-Modified-Since) and record fetches.
     "aggregator.crawl.revalidate.ConditionalGetMiddleware": 880,
     # Last before the network: map canonical URLs to an overridden fetch base and back.

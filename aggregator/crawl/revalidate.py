@@ -1,4 +1,4 @@
-"""Conditional GET: revalidate stored pages and record every fetch in the store."""
+"""Conditional GET: revalidate stored pages and record every good fetch in the store."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 
 from aggregator.crawl.baseurl import canonical_request_url, header
+from aggregator.crawl.retry import broken_reason
 from aggregator.crawl.store_binding import store_for
 from aggregator.decoding import response_for
 from aggregator.sites import site_of_url
@@ -21,11 +22,15 @@ _STORED_META = "aggregator_stored_page"
 
 
 class ConditionalGetMiddleware:
-    """Revalidate stored pages and record every fetch in the store.
+    """Revalidate stored pages and record every good fetch in the store.
 
     A page already held is requested with ``If-None-Match``/``If-Modified-Since``; on 304 the
     stored body is handed on as a normal response flagged ``cached``, so the spider navigates
     as usual while nothing unchanged is downloaded twice.
+
+    Only a whole 2xx is recorded: an error answer (5xx, 429, 404 ...) or a broken 2xx
+    (truncated, empty, HTML for a feed: :func:`~aggregator.crawl.retry.broken_reason`) never
+    replaces the stored body or its validators, so the next run revalidates the good copy.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -77,6 +82,8 @@ class ConditionalGetMiddleware:
         if 300 <= response.status < 400:
             return response  # the redirect middleware follows it; the target is recorded
         self._inc(f"aggregator/pages_fetched/{response.status}")
+        if not 200 <= response.status < 300 or broken_reason(request, response) is not None:
+            return response  # the retry middleware retries it or records it as failed
         store.record_page(
             url=url, source=self._source_of(url), status=response.status, body=response.body,
             content_type=header(response, "Content-Type"), etag=header(response, "ETag"),

@@ -8,7 +8,8 @@ Responses are faithful to the manifest: the entry's status, its headers verbatim
 stays the absolute canonical ``https://`` URL, as the real site sends) and the file's bytes
 unchanged (some pages are GBK). Conditional requests (``If-None-Match``, ``If-Modified-Since``)
 answer 304. The served snapshot can be switched at runtime, and every request is logged as a
-:class:`RequestRecord` so tests can count what a crawl fetched.
+:class:`RequestRecord` so tests can count what a crawl fetched. Fault mode
+(:meth:`ReplicaServer.set_fault`, :mod:`aggregator.replica.faults`) makes chosen URLs misbehave.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ import contextlib
 import logging
 import socket
 import threading
-from dataclasses import dataclass
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
@@ -25,6 +28,7 @@ from typing import Any, Self, cast
 from urllib.parse import urlsplit, urlunsplit
 
 from aggregator.replica.conditional import NOT_MODIFIED_HEADERS, not_modified
+from aggregator.replica.faults import Fault, FaultBook, write_body_damaged
 from aggregator.replica.manifest import (
     DEFAULT_ROOT,
     Key,
@@ -34,7 +38,7 @@ from aggregator.replica.manifest import (
     url_key,
 )
 
-__all__ = ["ReplicaServer", "RequestRecord"]
+__all__ = ["Fault", "ReplicaServer", "RequestRecord"]
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +53,8 @@ class RequestRecord:
     one (so ``?page=2&sort=3`` is logged as the manifest's ``?sort=3&page=2``), else the URL
     built from the request. ``conditional`` is true when the request carried ``If-None-Match``
     or ``If-Modified-Since`` (whatever the outcome; ``status`` 304 tells it was not modified).
+    ``fault`` is the kind of the injected fault that answered it, and ``at`` its
+    ``time.monotonic()`` arrival (so a test can see a retry wait out a ``Retry-After``).
     """
 
     method: str
@@ -56,6 +62,8 @@ class RequestRecord:
     status: int
     conditional: bool
     snapshot: int
+    fault: str | None = None
+    at: float = field(default_factory=time.monotonic, compare=False)
 
 
 @dataclass(frozen=True)
@@ -65,6 +73,7 @@ class _Response:
     body: bytes
     record: RequestRecord
     close: bool = False
+    fault: Fault | None = None
 
 
 def _canonical_base(host: str) -> str:
@@ -79,7 +88,8 @@ class ReplicaServer:
     ...     srv.set_snapshot(2)                         # same ports, snapshot 2 content
     """
 
-    def __init__(self, root: Path = DEFAULT_ROOT, snapshot: int = 1, host: str = "127.0.0.1"):
+    def __init__(self, root: Path = DEFAULT_ROOT, snapshot: int = 1, host: str = "127.0.0.1",
+                 faults: Mapping[str, Fault] | None = None):
         self.root = Path(root)
         self.host = host
         self._entries = load_manifest(self.root)
@@ -101,6 +111,9 @@ class ReplicaServer:
         self._base_urls: dict[str, str] = {}
         self._snapshot = 1
         self.set_snapshot(snapshot)
+        self._faults = FaultBook()
+        for url, fault in (faults or {}).items():
+            self.set_fault(url, fault)
 
     # -- configuration -------------------------------------------------------------------
 
@@ -119,6 +132,13 @@ class ReplicaServer:
             raise ValueError(f"snapshot must be an integer >= 1, not {snapshot!r}")
         with self._lock:
             self._snapshot = snapshot
+
+    def set_fault(self, url: str, fault: Fault | None) -> None:
+        """Make canonical ``url`` misbehave as ``fault`` says (None: answer normally again)."""
+        self._faults.set(url_key(url), fault)
+
+    def clear_faults(self) -> None:
+        self._faults.clear()
 
     @property
     def sites(self) -> tuple[str, ...]:
@@ -315,6 +335,9 @@ class ReplicaServer:
             return _Response(405, headers, body, record, close=True)
 
         entry = self._lookup(key, snapshot)
+        fault = self._faults.take(key)
+        if fault is not None:
+            return self._faulty(fault, method, entry, url, conditional, snapshot, site_host)
         if entry is None:
             content_type, body = self._not_found_body(site_host)
             record = RequestRecord(method, url, 404, conditional, snapshot)
@@ -330,6 +353,21 @@ class ReplicaServer:
         body = self._read_body(entry.file) if entry.file is not None else b""
         record = RequestRecord(method, entry.url, entry.status, conditional, snapshot)
         return _Response(entry.status, list(entry.headers.items()), body, record)
+
+    def _faulty(self, fault: Fault, method: str, entry: ManifestEntry | None, url: str,
+                conditional: bool, snapshot: int, site_host: str) -> _Response:
+        """The answer spoilt by ``fault``: conditional headers are ignored (a faulty server
+        sends the whole page), and the connection is closed after a damaged body."""
+        if entry is not None:
+            url = entry.url
+            status, headers = entry.status, list(entry.headers.items())
+            body = self._read_body(entry.file) if entry.file is not None else b""
+        else:
+            content_type, body = self._not_found_body(site_host)
+            status, headers = 404, [("Content-Type", content_type)]
+        status, headers, body = fault.answer(url, status, headers, body)
+        record = RequestRecord(method, url, status, conditional, snapshot, fault=fault.kind)
+        return _Response(status, headers, body, record, close=fault.damages_body, fault=fault)
 
     def _error_response(self, method: str, site_host: str, target: str) -> _Response:
         url = _canonical_base(site_host) + (target if target.startswith("/") else "/")
@@ -434,6 +472,8 @@ class _ReplicaHandler(BaseHTTPRequestHandler):
         # Log before answering so a client that has read the response always finds its record.
         site.replica._record(response.record)
         try:
+            if response.fault is not None and response.fault.kind == "slow":
+                time.sleep(response.fault.delay)  # the client's timeout fires first
             self._write(response, head=method == "HEAD")
         except OSError:  # client went away mid-response
             self.close_connection = True
@@ -447,6 +487,10 @@ class _ReplicaHandler(BaseHTTPRequestHandler):
         if response.close:
             self.send_header("Connection", "close")  # also sets self.close_connection
         self.end_headers()
+        if response.fault is not None and response.fault.damages_body and not head:
+            self.close_connection = True
+            write_body_damaged(response.fault, self.connection, self.wfile, response.body)
+            return
         if not head and response.status != 304 and response.body:
             self.wfile.write(response.body)
         self.wfile.flush()
