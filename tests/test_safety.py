@@ -103,12 +103,27 @@ def test_parallel_processes_create_one_schema_without_errors(tmp_path: Path) -> 
         assert [w.exitcode for w in workers] == [0, 0, 0, 0]
 
 
+def _wait_until_pages_are_stored(db: Path, *, at_least: int) -> None:
+    """The crawl is under way (however loaded the machine is): pages are in the store."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if db.exists():
+            try:
+                with sqlite3.connect(db, timeout=1) as conn:
+                    if conn.execute("SELECT count(*) FROM pages").fetchone()[0] >= at_least:
+                        return
+            except sqlite3.Error:
+                pass  # the schema is being created
+        time.sleep(0.2)
+    raise AssertionError("the crawl never stored a page")
+
+
 def test_ctrl_c_keeps_what_was_crawled_and_rewrites_no_output(tmp_path: Path) -> None:
     # A polite delay makes the crawl last long enough to be interrupted mid-way.
     command = [sys.executable, "-m", "aggregator.cli", "demo", "--quiet", "--out", str(tmp_path),
                "-s", "DOWNLOAD_DELAY=0.5", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1"]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(4)
+    _wait_until_pages_are_stored(tmp_path / "aggregator.db", at_least=5)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, out + err
