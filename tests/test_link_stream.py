@@ -67,6 +67,26 @@ def test_packed_grouping_equals_build_groups_with_reposts_and_copies() -> None:
     assert expected.duplicate_of and expected.decisions  # the cases above were exercised
 
 
+def test_band_sort_proposes_the_pairs_minhash_lsh_proposes() -> None:
+    from datasketch import MinHashLSH
+
+    from aggregator.linking.packed import _candidate_pairs
+    from aggregator.linking.shingling import LSH_THRESHOLD, NUM_PERM, lean_minhash
+
+    records = _records()
+    variants = [dict(r, id=f"{r['id']}#{n}", text=r["text"][: len(r["text"]) * n // 4])
+                for r in records for n in (2, 3)]
+    group = [PackedFeatures.pack(compute_features(doc_from_record(r)))
+             for r in records + variants if r["lang"] == "zh"]
+    lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
+    for i, p in enumerate(group):
+        lsh.insert(i, lean_minhash(p.own_minhash.tolist()))
+    expected = {(i, j) for i, p in enumerate(group)
+                for j in lsh.query(lean_minhash(p.own_minhash.tolist())) if i < j}
+    assert len(expected) > len(group)  # truncated copies share bands with their originals
+    assert _candidate_pairs(group) == expected
+
+
 def test_a_failed_run_leaves_the_previous_output_untouched(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "groups.jsonl"

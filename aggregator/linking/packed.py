@@ -25,8 +25,8 @@ from datasketch import MinHashLSH
 from aggregator.linking.features import FEATURES_VERSION, Features
 from aggregator.linking.groups import Grouping, _is_duplicate, _link_cluster, _UnionFind
 from aggregator.linking.index import LAYERS, IssueIndex
-from aggregator.linking.layers import LinkDecision
-from aggregator.linking.shingling import LSH_THRESHOLD, NUM_PERM, lean_minhash
+from aggregator.linking.layers import KIND_WEIGHTS, LinkDecision, decide
+from aggregator.linking.shingling import LSH_THRESHOLD, NUM_PERM
 
 U32 = npt.NDArray[np.uint32]
 _EMPTY: U32 = np.zeros(0, dtype=np.uint32)  # shared: most documents have one empty side
@@ -114,6 +114,45 @@ class PackedFeatures:
         return sum(a.nbytes for a in arrays)
 
 
+class PackedIssueIndex(IssueIndex):
+    """An :class:`IssueIndex` that keeps its issues' features packed.
+
+    The parent builds its retrieval maps (LSH, postings, URL / number / week maps) from the
+    full features in ``add``; what it then stores per issue is only read back through ``get``
+    and ``decide`` (overridden here to unpack) and by ``remove``, which a grouping run never
+    calls. So the stored copy drops the shingles and MinHash (~80 % of an issue's ~22 KB).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._packed: dict[str, PackedFeatures] = {}
+
+    def add(self, doc_id: str, features: Features) -> None:
+        super().add(doc_id, features)
+        full = self._features[doc_id]
+        self._packed[doc_id] = PackedFeatures.pack(full)
+        # en_minhash keeps one value so remove() still knows the issue is in the LSH.
+        self._features[doc_id] = replace(full, en_shingles=frozenset(), zh_shingles=frozenset(),
+                                         en_minhash=full.en_minhash[:1], zh_minhash=())
+
+    def remove(self, doc_id: str) -> None:
+        super().remove(doc_id)
+        del self._packed[doc_id]
+
+    def get(self, doc_id: str) -> Features:
+        return self._packed[doc_id].unpack()
+
+    def decide(
+        self,
+        features: Features,
+        *,
+        layers: Sequence[str] = ("embedded-en", "zh-anchors"),
+        kinds: Iterable[str] = tuple(KIND_WEIGHTS),
+    ) -> LinkDecision | None:
+        pool = [self.get(d) for d in self.candidates(features)]
+        return decide(features, pool, stats=self.stats, layers=layers, kinds=kinds)
+
+
 def _newest(p: PackedFeatures) -> tuple[float, str]:
     # The same order as groups._sort_key_newest: the newest copy represents its duplicates.
     ts = p.published.timestamp() if p.published is not None else float("-inf")
@@ -135,22 +174,51 @@ def _duplicate_clusters(
             owner.setdefault(url, p.doc_id)
     for lang in sorted({p.lang for p in packed}):
         group = [p for p in packed if p.lang == lang and len(p.own_minhash)]
-        lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
-        for p in group:
-            lsh.insert(p.doc_id, lean_minhash(p.own_minhash.tolist()))
-        for p in group:
-            others = [str(o) for o in lsh.query(lean_minhash(p.own_minhash.tolist()))]
-            others = [o for o in others if o > p.doc_id]
-            if not others:
-                continue
-            mine = p.unpack()  # only documents with a candidate pair are ever unpacked
-            for other_id in others:
-                same, score = _is_duplicate(mine, by_id[other_id].unpack())
-                if same:
-                    uf.union(p.doc_id, other_id)
-                    scores[p.doc_id] = max(scores.get(p.doc_id, 0.0), score)
-                    scores[other_id] = max(scores.get(other_id, 0.0), score)
+        for i, j in sorted(_candidate_pairs(group)):
+            a, b = sorted((group[i], group[j]), key=lambda p: p.doc_id)
+            # Only the two documents of a candidate pair are ever unpacked.
+            same, score = _is_duplicate(a.unpack(), b.unpack())
+            if same:
+                uf.union(a.doc_id, b.doc_id)
+                scores[a.doc_id] = max(scores.get(a.doc_id, 0.0), score)
+                scores[b.doc_id] = max(scores.get(b.doc_id, 0.0), score)
     return uf, scores
+
+
+def _candidate_pairs(group: Sequence[PackedFeatures]) -> set[tuple[int, int]]:
+    """Index pairs sharing a MinHash band: the pairs ``MinHashLSH.query`` proposes.
+
+    datasketch's LSH keeps a set per band bucket (~6 KB a document); here each band is one
+    lexicographic sort of an (n, r) slice of a uint32 matrix, with the same band layout, so
+    the candidates are the same and nothing outlives the call.
+    """
+    if len(group) < 2:
+        return set()
+    matrix = np.stack([p.own_minhash for p in group])
+    ranges = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM).hashranges
+    pairs: set[tuple[int, int]] = set()
+    for start, end in ranges:
+        band = matrix[:, start:end]
+        order = np.lexsort(band.T[::-1])
+        ordered = band[order]
+        equal_next = np.all(ordered[1:] == ordered[:-1], axis=1)
+        # Position k is True when sorted rows k and k+1 share the band: a bucket is a
+        # maximal stretch k..m of True positions, i.e. sorted rows k..m+1.
+        first = last = -2  # no bucket yet: order[-2:0] is empty
+        for k in np.flatnonzero(equal_next).tolist():
+            if k != last + 1:
+                _add_pairs(pairs, order[first:last + 2])
+                first = k
+            last = k
+        _add_pairs(pairs, order[first:last + 2])
+    return pairs
+
+
+def _add_pairs(pairs: set[tuple[int, int]], bucket: npt.NDArray[np.intp]) -> None:
+    members = sorted(bucket.tolist())
+    for x, i in enumerate(members):
+        for j in members[x + 1:]:
+            pairs.add((i, j))
 
 
 def group_packed(packed: Sequence[PackedFeatures]) -> Grouping:
@@ -168,7 +236,7 @@ def group_packed(packed: Sequence[PackedFeatures]) -> Grouping:
     duplicate_of = {
         d: rep[root] for root, members in clusters.items() for d in members if d != rep[root]
     }
-    index = IssueIndex()
+    index = PackedIssueIndex()
     # The index is only ever asked about non-English clusters: without one it stays empty.
     if any(by_id[head].lang != "en" for head in rep.values()):
         for root, members in clusters.items():
