@@ -2,12 +2,14 @@
 
 A :class:`Features` keeps its shingles as ``frozenset[int]``: about 70 bytes per shingle (a
 32-byte int object plus hash-table slots), so a 3 KB document costs ~70 KB and a 200 MB input
-tens of GB. :class:`PackedFeatures` holds the same values in numpy arrays (4 bytes per shingle
+several GB. :class:`PackedFeatures` holds the same values in numpy arrays (4 bytes per shingle
 or MinHash value) and interned strings, and turns back into an identical :class:`Features`
 on demand. :func:`group_packed` gives exactly :func:`~aggregator.linking.groups.build_groups`'s
 result while unpacking only what one step needs: the two documents of a candidate duplicate
-pair, the members of one non-English cluster while it is linked, and the English cluster heads
-the issue index must hold (the index keeps full features: that part is not packed).
+pair, the members of one non-English cluster while it is linked, an issue while it is decided
+on. Duplicate candidates come from sorting MinHash bands (no per-bucket sets), and the issue
+index of English cluster heads keeps their features packed (:class:`PackedIssueIndex`); its
+datasketch LSH and postings are what remains of its cost (~15 KB per English head, measured).
 """
 
 from __future__ import annotations
@@ -119,8 +121,9 @@ class PackedIssueIndex(IssueIndex):
 
     The parent builds its retrieval maps (LSH, postings, URL / number / week maps) from the
     full features in ``add``; what it then stores per issue is only read back through ``get``
-    and ``decide`` (overridden here to unpack) and by ``remove``, which a grouping run never
-    calls. So the stored copy drops the shingles and MinHash (~80 % of an issue's ~22 KB).
+    and ``decide`` (overridden here to unpack) and by ``remove``. So the stored copy drops the
+    shingles and MinHash values: an English head costs ~15 KB instead of ~32 KB (measured on
+    ``benchmarks/link_memory.py`` documents; the rest is the parent's LSH and postings).
     """
 
     def __init__(self) -> None:
