@@ -150,8 +150,9 @@ def measure(src: Path, out: Path, pythonpath: Path) -> tuple[float, float]:
     link = [sys.executable, "-c", "import sys; from aggregator.cli import main; "
             "sys.exit(main(sys.argv[1:]))", "link", "--input", str(src), "--output", str(out)]
     env = dict(os.environ, PYTHONPATH=str(pythonpath))
+    # cwd too: "python -c" puts the working directory first on sys.path, ahead of PYTHONPATH.
     result = subprocess.run([sys.executable, "-c", _WRAPPER, *link], env=env, check=True,
-                            capture_output=True, text=True)
+                            capture_output=True, text=True, cwd=pythonpath)
     code, wall, maxrss_kb = result.stdout.split()
     if code != "0":
         raise SystemExit(f"aggregator link exited {code} on {src}")
