@@ -182,6 +182,14 @@ def test_summary_lists_the_first_errors_and_counts_them_all(
     assert "... and 13 more skipped lines (33 in all; json: 31, record: 2)" in out
 
 
+def test_a_reason_quoting_a_huge_value_is_kept_short(tmp_path: Path) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "a", "text": "x", "published": "z" * 100_000}) + "\n",
+                   encoding="utf-8")
+    (error,) = link_jsonl(src, tmp_path / "out.jsonl")["errors"]
+    assert error["kind"] == "record" and len(error["error"]) == 300
+
+
 def test_output_that_is_a_directory_fails_before_linking(tmp_path: Path) -> None:
     with pytest.raises(IsADirectoryError):
         link_jsonl(MIXED, tmp_path)

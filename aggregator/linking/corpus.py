@@ -98,7 +98,7 @@ def link_jsonl(
     out = Path(out_path)
     if out.is_dir():  # fail before the linking, not after it
         raise IsADirectoryError(errno.EISDIR, "output is a directory", str(out))
-    packed, lines, bad = _read_packed(Path(in_path), max_line_bytes)
+    packed, lines, listed, kinds = _read_packed(Path(in_path), max_line_bytes, max_errors_listed)
     grouping = group_packed(packed)
     methods: Counter[str] = Counter()
     langs: defaultdict[str, set[str]] = defaultdict(set)
@@ -114,26 +114,34 @@ def link_jsonl(
         "groups": len(langs),
         "cross_language_groups": sum(1 for v in langs.values() if len(v) > 1),
         "methods": dict(sorted(methods.items())),
-        "skipped": len(bad),
-        "skipped_by_kind": dict(sorted(Counter(b.kind for b in bad).items())),
-        "errors": [b.to_json() for b in bad[:max_errors_listed]],
+        "skipped": sum(kinds.values()),
+        "skipped_by_kind": dict(sorted(kinds.items())),
+        "errors": [b.to_json() for b in listed],
     }
 
 
 def _read_packed(
-    path: Path, max_line_bytes: int
-) -> tuple[list[PackedFeatures], int, list[BadLine]]:
-    """Packed features of every good line, the number of non-blank lines, the bad lines."""
+    path: Path, max_line_bytes: int, max_listed: int
+) -> tuple[list[PackedFeatures], int, list[BadLine], Counter[str]]:
+    """Packed features of every good line, the number of non-blank lines, the first
+    ``max_listed`` bad lines and the count of each kind (a file of bad lines costs nothing)."""
     packed: list[PackedFeatures] = []
-    bad: list[BadLine] = []
+    listed: list[BadLine] = []
+    kinds: Counter[str] = Counter()
+
+    def skip(bad: BadLine) -> None:
+        kinds[bad.kind] += 1
+        if len(listed) < max_listed:
+            listed.append(bad)
+
     seen: set[str] = set()
     lines = 0
     with path.open("rb") as fh:
         for number, raw in raw_lines(fh, max_line_bytes):
             if isinstance(raw, int):
                 lines += 1
-                bad.append(BadLine(number, "too-long",
-                                   f"line of {raw} bytes is over the {max_line_bytes}-byte bound"))
+                skip(BadLine(number, "too-long",
+                             f"line of {raw} bytes is over the {max_line_bytes}-byte bound"))
                 continue
             if not raw.strip():
                 continue
@@ -141,11 +149,11 @@ def _read_packed(
             try:
                 p = _packed_features(raw, seen)
             except LineError as exc:
-                bad.append(BadLine(number, exc.kind, str(exc)))
+                skip(BadLine(number, exc.kind, str(exc)))
                 continue
             seen.add(p.doc_id)
             packed.append(p)
-    return packed, lines, bad
+    return packed, lines, listed, kinds
 
 
 def _packed_features(raw: bytes, seen: set[str]) -> PackedFeatures:

@@ -23,6 +23,8 @@ _BOM = b"\xef\xbb\xbf"
 # fail to encode as UTF-8 there); a surrogate in a field nobody reads does no harm.
 _USED_FIELDS = ("id", "lang", "title", "text", "url", "published")
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
+# A reason may quote the line (a 1 MB id repeated, a bad date): the summary keeps it short.
+MAX_ERROR_CHARS = 300
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,10 @@ class BadLine:
     error: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"line": self.line, "kind": self.kind, "error": self.error}
+        error = self.error
+        if len(error) > MAX_ERROR_CHARS:
+            error = error[: MAX_ERROR_CHARS - 1] + "…"
+        return {"line": self.line, "kind": self.kind, "error": error}
 
 
 class LineError(ValueError):
