@@ -210,7 +210,11 @@ def cmd_link(args: argparse.Namespace) -> int:
     for method, count in sorted(summary["methods"].items()):
         print(f"  {method}: {count}")
     for error in summary["errors"]:
-        print(f"  skipped line {error['line']}: {error['error']}")
+        print(f"  skipped line {error['line']}: [{error['kind']}] {error['error']}")
+    unlisted = summary["skipped"] - len(summary["errors"])
+    if unlisted > 0:
+        kinds = ", ".join(f"{k}: {n}" for k, n in summary["skipped_by_kind"].items())
+        print(f"  ... and {unlisted} more skipped lines ({summary['skipped']} in all; {kinds})")
     return 0
 
 

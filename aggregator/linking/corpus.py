@@ -3,16 +3,24 @@ structure) and the JSON-lines front end behind ``aggregator link``."""
 
 from __future__ import annotations
 
+import errno
 import json
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from aggregator.files import atomic_open
 from aggregator.linking.documents import LinkDoc, doc_from_record
 from aggregator.linking.features import compute_features
-from aggregator.linking.groups import build_groups
+from aggregator.linking.groups import Grouping, build_groups
+from aggregator.linking.jsonl import MAX_LINE_BYTES, BadLine, LineError, parse_line, raw_lines
+from aggregator.linking.packed import PackedFeatures, group_packed
+
+# The summary lists this many bad lines (all are counted): a file of a million broken lines
+# must not make a million-line summary.
+MAX_ERRORS_LISTED = 20
 
 
 @dataclass(frozen=True)
@@ -47,69 +55,117 @@ def link_corpus(docs: Sequence[LinkDoc]) -> list[CorpusResult]:
     """
     feats = [compute_features(d) for d in docs]
     grouping = build_groups(feats)
+    return list(_results([(f.doc_id, f.lang) for f in feats], grouping))
+
+
+def _results(docs: Sequence[tuple[str, str]], grouping: Grouping) -> Iterator[CorpusResult]:
+    """One result per (id, lang), in that order."""
     members: Counter[str] = Counter(grouping.group_of.values())
-    results: list[CorpusResult] = []
-    for f in feats:
-        group = grouping.group_of[f.doc_id]
-        dup = grouping.duplicate_of.get(f.doc_id)
-        decision = grouping.decisions.get(f.doc_id)
+    for doc_id, lang in docs:
+        group = grouping.group_of[doc_id]
+        dup = grouping.duplicate_of.get(doc_id)
+        decision = grouping.decisions.get(doc_id)
         if decision is not None and dup is None:
             method, score = decision.method, decision.score
         elif dup is not None:
-            method, score = "duplicate", round(grouping.dup_scores.get(f.doc_id, 1.0), 4)
+            method, score = "duplicate", round(grouping.dup_scores.get(doc_id, 1.0), 4)
         elif members[group] > 1:
             method, score = "representative", 1.0
         else:
             method, score = "none", 0.0
-        results.append(CorpusResult(f.doc_id, group, method, score, f.lang, dup))
-    return results
+        yield CorpusResult(doc_id, group, method, score, lang, dup)
 
 
-def link_jsonl(in_path: str | Path, out_path: str | Path) -> dict[str, Any]:
+def link_jsonl(
+    in_path: str | Path,
+    out_path: str | Path,
+    *,
+    max_line_bytes: int = MAX_LINE_BYTES,
+    max_errors_listed: int = MAX_ERRORS_LISTED,
+) -> dict[str, Any]:
     """Read documents (one JSON object a line), group them, write one result a line.
 
-    A bad line (not JSON, not an object, missing id/text, unknown lang, repeated id, bad date)
-    is reported in the summary's ``errors`` and skipped; it never stops the run.
+    The input is read a line at a time and each document is reduced to packed features at
+    once (its text is not kept), so memory grows with the features, not with the file. The
+    output is written to a temp file beside ``out_path`` and renamed over it only when
+    complete: a failed run leaves the previous output as it was.
+
+    A bad line (longer than ``max_line_bytes``, invalid UTF-8, not JSON, nested too deeply,
+    not an object, a lone surrogate, missing id/text, unknown lang, repeated id, bad date) is
+    skipped and counted: ``skipped`` (total), ``skipped_by_kind``, and the first
+    ``max_errors_listed`` in ``errors`` (``line``, ``kind``, ``error``); it never stops the run.
     """
-    docs: list[LinkDoc] = []
-    errors: list[dict[str, Any]] = []
+    out = Path(out_path)
+    if out.is_dir():  # fail before the linking, not after it
+        raise IsADirectoryError(errno.EISDIR, "output is a directory", str(out))
+    packed, lines, listed, kinds = _read_packed(Path(in_path), max_line_bytes, max_errors_listed)
+    grouping = group_packed(packed)
+    methods: Counter[str] = Counter()
+    langs: defaultdict[str, set[str]] = defaultdict(set)
+    with atomic_open(out) as fh:
+        for r in _results([(p.doc_id, p.lang) for p in packed], grouping):
+            fh.write(json.dumps(r.to_json(), ensure_ascii=False) + "\n")
+            methods[r.method] += 1
+            langs[r.group].add(r.lang)
+    return {
+        "lines": lines,
+        "documents": len(packed),
+        "written": sum(methods.values()),
+        "groups": len(langs),
+        "cross_language_groups": sum(1 for v in langs.values() if len(v) > 1),
+        "methods": dict(sorted(methods.items())),
+        "skipped": sum(kinds.values()),
+        "skipped_by_kind": dict(sorted(kinds.items())),
+        "errors": [b.to_json() for b in listed],
+    }
+
+
+def _read_packed(
+    path: Path, max_line_bytes: int, max_listed: int
+) -> tuple[list[PackedFeatures], int, list[BadLine], Counter[str]]:
+    """Packed features of every good line, the number of non-blank lines, the first
+    ``max_listed`` bad lines and the count of each kind (a file of bad lines costs nothing)."""
+    packed: list[PackedFeatures] = []
+    listed: list[BadLine] = []
+    kinds: Counter[str] = Counter()
+
+    def skip(bad: BadLine) -> None:
+        kinds[bad.kind] += 1
+        if len(listed) < max_listed:
+            listed.append(bad)
+
     seen: set[str] = set()
     lines = 0
-    with Path(in_path).open(encoding="utf-8-sig", errors="replace") as fh:
-        for number, raw in enumerate(fh, start=1):
+    with path.open("rb") as fh:
+        for number, raw in raw_lines(fh, max_line_bytes):
+            if isinstance(raw, int):
+                lines += 1
+                skip(BadLine(number, "too-long",
+                             f"line of {raw} bytes is over the {max_line_bytes}-byte bound"))
+                continue
             if not raw.strip():
                 continue
             lines += 1
             try:
-                record = json.loads(raw)
-                if not isinstance(record, dict):
-                    raise ValueError("line is not a JSON object")
-                doc = doc_from_record(record)
-                if doc.id in seen:
-                    raise ValueError(f"repeated id {doc.id!r}")
-            except ValueError as exc:  # JSONDecodeError is a ValueError
-                errors.append({"line": number, "error": str(exc)})
+                p = _packed_features(raw, seen)
+            except LineError as exc:
+                skip(BadLine(number, exc.kind, str(exc)))
                 continue
-            seen.add(doc.id)
-            docs.append(doc)
-    results = link_corpus(docs)
-    with Path(out_path).open("w", encoding="utf-8") as out:
-        for r in results:
-            out.write(json.dumps(r.to_json(), ensure_ascii=False) + "\n")
-    methods = Counter(r.method for r in results)
-    return {
-        "lines": lines,
-        "documents": len(docs),
-        "written": len(results),
-        "groups": len({r.group for r in results}),
-        "cross_language_groups": _cross_language_groups(results),
-        "methods": dict(sorted(methods.items())),
-        "errors": errors,
-    }
+            seen.add(p.doc_id)
+            packed.append(p)
+    return packed, lines, listed, kinds
 
 
-def _cross_language_groups(results: Sequence[CorpusResult]) -> int:
-    langs: defaultdict[str, set[str]] = defaultdict(set)
-    for r in results:
-        langs[r.group].add(r.lang)
-    return sum(1 for v in langs.values() if len(v) > 1)
+def _packed_features(raw: bytes, seen: set[str]) -> PackedFeatures:
+    record = parse_line(raw)
+    try:
+        doc = doc_from_record(record)
+    except ValueError as exc:
+        raise LineError("record", str(exc)) from None
+    if doc.id in seen:
+        raise LineError("repeated-id", f"repeated id {doc.id!r}")
+    try:
+        features = compute_features(doc)
+    except Exception as exc:  # one odd document must not cost the rest of the file
+        raise LineError("features", f"{type(exc).__name__}: {exc}") from None
+    return PackedFeatures.pack(features)
