@@ -342,6 +342,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.verbose:
         os.environ.setdefault("AGGREGATOR_LOG_LEVEL", "WARNING")
+        os.environ.setdefault("AGGREGATOR_LOG_TRACEBACKS", "0")
         logging.getLogger("scrapy").setLevel(logging.WARNING)
     try:
         result: int = args.func(args)

@@ -65,5 +65,7 @@ ITEM_PIPELINES = {
 }
 
 LOG_LEVEL = os.environ.get("AGGREGATOR_LOG_LEVEL", "INFO")
+# Tracebacks in the log (the CLI turns them off unless -v: one line per problem instead).
+AGGREGATOR_LOG_TRACEBACKS = os.environ.get("AGGREGATOR_LOG_TRACEBACKS", "1") != "0"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -274,6 +274,8 @@ def test_unreachable_site_fails_with_a_one_line_reason(tmp_path: Path) -> None:
     assert done.returncode == 1
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith("aggregator: error: aiweekly: no page could be fetched"), last
+    # One line per problem, no Twisted tracebacks (those come with -v).
+    assert "Traceback" not in done.stderr and len(done.stderr.splitlines()) < 20, done.stderr
 
 
 def test_every_chinese_story_is_paired_with_its_english_story(runs: list[Run]) -> None:

@@ -7,6 +7,7 @@ for the run summary.
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from collections.abc import Sequence
@@ -81,6 +82,28 @@ class CrawlReport:
         return [p for s in self.sources for p in s.failures]
 
 
+def _log_without_tracebacks() -> None:
+    """Every log record keeps its message and loses its traceback, so an unreachable site is
+    a few lines, not hundreds (``-v`` keeps them). A record factory, because Scrapy replaces
+    its log handler whenever a crawler starts."""
+    make = logging.getLogRecordFactory()
+    if getattr(make, "aggregator_one_line", False):
+        return
+
+    def one_line(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = make(*args, **kwargs)
+        if record.exc_info:
+            reason = record.exc_info[1]
+            message = record.getMessage()
+            if reason is not None and str(reason) and str(reason) not in message:
+                record.msg, record.args = f"{message}: {reason}", ()
+            record.exc_info, record.exc_text = None, None
+        return record
+
+    one_line.aggregator_one_line = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(one_line)
+
+
 class _Progress:
     """Prints one short line per page on a terminal (every 10 pages otherwise) to stderr."""
 
@@ -108,6 +131,8 @@ class _Progress:
 def run_crawl(keys: Sequence[str], settings: Settings, *, progress: bool = True) -> CrawlReport:
     """Crawl the sources (one Scrapy process, sources in parallel) and return their figures."""
     started = time.monotonic()
+    if not settings.getbool("AGGREGATOR_LOG_TRACEBACKS", True):
+        _log_without_tracebacks()
     process = CrawlerProcess(settings)
     crawlers: list[tuple[str, Crawler]] = []
     for key in keys:
