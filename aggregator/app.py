@@ -202,7 +202,7 @@ def status(db_url: str, *, runs: int = 5) -> dict[str, Any]:
         store.close()
 
 
-_QUARANTINE = frozenset({"unparsable", "parser-error", "regression"})
+_QUARANTINE = frozenset({"unparsable", "parser-error", "regression", "unstorable"})
 
 
 def _run_json(run: SourceRunRow) -> dict[str, Any]:

@@ -188,3 +188,32 @@ def test_two_processes_writing_the_same_rows_never_fail(backend: str, tmp_path: 
             with admin.begin() as conn:
                 conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
             admin.dispose()
+
+
+def test_a_document_the_store_cannot_hold_is_quarantined_not_fatal(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from scrapy.utils.test import get_crawler
+
+    from aggregator.crawl.pipelines import StorePipeline
+    from aggregator.crawl.store_binding import store_for
+    from aggregator.items import PageResult
+    from aggregator.spiders.aiweekly import AiweeklySpider
+    from tests.test_store import make_issue
+
+    crawler = get_crawler(AiweeklySpider, {"AGGREGATOR_DB_URL": f"sqlite:///{tmp_path / 'a.db'}"})
+    pipeline = StorePipeline.from_crawler(crawler)
+    pipeline.open_spider()
+    huge = replace(make_issue(481), number=2**70)  # beyond any integer column
+    url = "https://aiweekly.co/issues/huge"
+    out = pipeline.process_item(PageResult(url=url, source="aiweekly", status=200, issue=huge))
+    assert out.stored is None
+    good = pipeline.process_item(PageResult(url="https://aiweekly.co/issues/481",
+                                            source="aiweekly", status=200,
+                                            issue=make_issue(481)))
+    assert good.stored == "new"  # the next document is stored as usual
+    store = store_for(crawler)
+    assert [row.url for row in store.quarantined()] == [url]
+    assert crawler.stats is not None
+    assert crawler.stats.get_value("aggregator/flagged/unstorable") == 1
+    store.close()

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from scrapy.crawler import Crawler
+from sqlalchemy.exc import SQLAlchemyError
 
 from aggregator.crawl.store_binding import store_for
 from aggregator.dates import parse_rfc822
@@ -135,6 +136,21 @@ class StorePipeline:
         for flag in item.flags:
             self.stats.inc(f"aggregator/flagged/{flag}")
             self.stats.append("aggregator/flagged_urls", f"{item.url} ({flag})")
+        try:
+            return self._keep(item, now, changed_at)
+        except (SQLAlchemyError, ValueError, OverflowError) as error:
+            # One document the store cannot hold never costs the others: kept aside, counted.
+            reason = f"could not be stored: {type(error).__name__}: {str(error).splitlines()[0]}"
+            logger.warning("quarantined %s: %s", item.url, reason)
+            self.store.quarantine(item.url, source=item.source, reason=reason[:500], found=now)
+            self.store.set_page_flags(item.url, ("unstorable",))
+            self.stats.inc("aggregator/flagged/unstorable")
+            self.stats.append("aggregator/flagged_urls", f"{item.url} (unstorable)")
+            return item
+
+    def _keep(self, item: PageResult, now: datetime, changed_at: datetime) -> PageResult:
+        """Store the document unless its new version is much worse than the stored one."""
+        assert self.store is not None
         worse = self._regression(item)
         if worse is not None:
             # Much worse than what is stored: keep the stored document, quarantine this one.
@@ -147,8 +163,13 @@ class StorePipeline:
         # The page row remembers its flags (quarantine included) for `aggregator status`.
         if "regression" in self.store.set_page_flags(item.url, item.flags):
             self.store.release(item.url)  # it parses as well as before again
+        change = self._upsert(item, now, changed_at)
         self.coverage.add(item)
-        change = None
+        return dataclasses.replace(item, stored=change) if change else item
+
+    def _upsert(self, item: PageResult, now: datetime, changed_at: datetime) -> str | None:
+        assert self.store is not None
+        change: str | None = None
         if item.issue is not None:
             change = self.store.upsert_issue(item.issue, seen=now, updated=changed_at)
             self.stats.inc(f"aggregator/issues_{change}")
@@ -161,8 +182,7 @@ class StorePipeline:
             )
             kind = "mirrors" if item.post.mirror is not None else "posts"
             self.stats.inc(f"aggregator/{kind}_{change}")
-        return dataclasses.replace(item, stored=change) if change else item
-
+        return change
 
     def _regression(self, item: PageResult) -> str | None:
         assert self.store is not None
