@@ -19,6 +19,10 @@ SPIDER_LOADER_CLASS = "aggregator.crawl.loader.RegistrySpiderLoader"
 AGGREGATOR_DB_URL = config.db_url(None, config.DEFAULT_OUT)
 AGGREGATOR_BASE_URLS = config.parse_base_urls(os.environ.get(config.BASE_URLS_ENV))
 AGGREGATOR_CONDITIONAL_GET = True
+# The recheck policy: documents that changed within this many days are revalidated every run;
+# older ones about once per AGGREGATOR_RECHECK_OLDER_DAYS (listings and feeds: every run).
+AGGREGATOR_RECHECK_RECENT_DAYS = 60.0
+AGGREGATOR_RECHECK_OLDER_DAYS = 7.0
 # Sites read with the generic page objects instead of their own (pages flagged in the summary).
 AGGREGATOR_GENERIC_SOURCES: list[str] = []
 

@@ -16,6 +16,7 @@ import scrapy
 from scrapy.http import Response
 
 from aggregator.crawl.baseurl import header, redirected_from
+from aggregator.crawl.revalidate import DOCUMENT_META
 from aggregator.crawl.store_binding import take_crawl_lock
 from aggregator.items import Issue, Listing, PageResult
 from aggregator.sites import PageObjects, Site, get_site
@@ -68,7 +69,8 @@ class SiteSpider(scrapy.Spider):
 
     def _follow(self, listing: Listing) -> Iterator[scrapy.Request]:
         for entry in listing.entries:
-            yield scrapy.Request(entry.url, callback=self.parse_page, errback=self.fetch_failed)
+            yield scrapy.Request(entry.url, callback=self.parse_page, errback=self.fetch_failed,
+                                 meta={DOCUMENT_META: True})
 
     def parse_page(self, response: Response) -> Iterator[PageResult]:
         # A page that cannot be parsed is quarantined, never fatal: its raw bytes stay in the

@@ -49,6 +49,8 @@ class StoredPage:
     etag: str | None
     last_modified: str | None
     body: bytes | None
+    last_fetched: datetime | None = None
+    last_changed: datetime | None = None
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -188,7 +190,7 @@ class Store:
                 return None
             body = zlib.decompress(row.body) if row.body is not None else None
             return StoredPage(row.url, row.status, row.content_type, row.etag,
-                              row.last_modified, body)
+                              row.last_modified, body, row.last_fetched, row.last_changed)
 
     def record_page(
         self,
