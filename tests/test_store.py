@@ -120,3 +120,18 @@ def test_aliases(store: Store) -> None:
     aliases = store.aliases()
     assert aliases["https://aiweekly.co/issues/496"] == 496
     assert aliases["https://aiweekly.co/issues/preemption-stalls"] == 496
+
+
+def test_a_changed_document_gets_a_new_version_and_the_old_one_stays(store: Store) -> None:
+    from dataclasses import replace as edit
+
+    issue = make_issue(481)
+    store.upsert_issue(issue, seen=T0, updated=T0)
+    store.upsert_issue(issue, seen=T0 + timedelta(days=1), updated=T0)  # unchanged: no version
+    edited = edit(issue, title="Edited title")
+    store.upsert_issue(edited, seen=T0 + timedelta(days=2), updated=T0 + timedelta(days=2))
+    versions = store.versions(issue.url)
+    assert [v.data["title"] for v in versions] == [issue.title, "Edited title"]
+    current = store.issue(481)
+    assert current is not None and current.title == "Edited title"
+    assert current.updated == T0 + timedelta(days=2)

@@ -13,6 +13,7 @@ from aggregator.store.models import (
     QuarantineRow,
     SourceRunRow,
     StoryRow,
+    VersionRow,
 )
 from aggregator.store.schema import StoreError, masked
 from aggregator.store.store import Change, Store, StoredPage
@@ -33,6 +34,7 @@ __all__ = [
     "StoreError",
     "StoredPage",
     "StoryRow",
+    "VersionRow",
     "issue_from_row",
     "masked",
     "post_from_row",

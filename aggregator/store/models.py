@@ -216,3 +216,18 @@ class QuarantineRow(Base):
     content_type: Mapped[str | None] = mapped_column(String(255))
     body: Mapped[bytes | None] = mapped_column(LargeBinary)  # zlib-compressed raw bytes
 
+
+class VersionRow(Base):
+    """Every stored version of a document: a page whose normalized content changed gets a new
+    row, older ones stay (what the issue or post tables hold is the current one)."""
+
+    __tablename__ = "versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "issue" or "post"
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    stored: Mapped[datetime] = mapped_column(AwareDateTime())
+    changed: Mapped[datetime] = mapped_column(AwareDateTime())  # its Last-Modified, or stored
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)  # the parsed document
+

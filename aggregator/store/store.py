@@ -19,7 +19,7 @@ from sqlalchemy import create_engine, delete, event, inspect, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from aggregator.items import Issue, Post
+from aggregator.items import Issue, Post, to_jsonable
 from aggregator.store.locks import SourceLock
 from aggregator.store.mapping import issue_to_row, post_to_row, sha256_json, story_rows
 from aggregator.store.models import (
@@ -33,6 +33,7 @@ from aggregator.store.models import (
     QuarantineRow,
     SourceRunRow,
     StoryRow,
+    VersionRow,
 )
 from aggregator.store.schema import check_exists, ensure_schema, sqlite_path
 
@@ -253,6 +254,8 @@ class Store:
                 s.add(row)
             issue_to_row(issue, row, digest)
             row.updated = updated if change == "new" else max(updated, row.updated)
+            s.add(VersionRow(url=issue.url, kind="issue", content_sha256=digest, stored=seen,
+                             changed=updated, data=to_jsonable(issue)))
             s.flush()
             s.execute(delete(StoryRow).where(StoryRow.issue_number == issue.number))
             for story in story_rows(issue.stories, "en"):
@@ -318,6 +321,8 @@ class Store:
                 s.add(row)
             post_to_row(post, row, lang, digest)
             row.updated = updated if change == "new" else max(updated, row.updated)
+            s.add(VersionRow(url=post.url, kind="post", content_sha256=digest, stored=seen,
+                             changed=updated, data=to_jsonable(post)))
             mirror = post.mirror
             s.flush()
             s.execute(delete(StoryRow).where(StoryRow.post_row == row.id))
@@ -325,6 +330,12 @@ class Store:
                 story.post_row = row.id
                 s.add(story)
             return change, row.id
+
+    def versions(self, url: str) -> list[VersionRow]:
+        """Every stored version of a document, oldest first."""
+        with self.session() as s:
+            query = select(VersionRow).where(VersionRow.url == url).order_by(VersionRow.id)
+            return list(s.scalars(query))
 
     def post(self, url: str) -> PostRow | None:
         with self.session() as s:
