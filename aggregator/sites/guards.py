@@ -5,8 +5,9 @@
   #99999999999999999999", a typo, a hostile page) gives ``None``, never a Python int the store
   cannot hold. ``str.isdigit`` is no guard either: it accepts "²", which ``int`` refuses.
 * Text made parseable: lxml encodes a page to UTF-8 and raises on a lone surrogate (a str
-  mangled before it got here), and its recovering XML parser turns a character reference to a
-  surrogate ("&#xD800;") into bytes that no later ``.get()`` can decode.
+  mangled before it got here); it parses a control character into an attribute name and then
+  raises on every ``.attrib`` of that element; and its recovering XML parser turns a character
+  reference to a surrogate ("&#xD800;") into bytes that no later ``.get()`` can decode.
 * Listing links kept to http(s): every link of a listing becomes a request, and a
   ``javascript:`` or ``data:`` href, or one no URL can be made of, is nothing to fetch.
 """
@@ -20,6 +21,7 @@ from urllib.parse import urlsplit
 from parsel import Selector
 
 from aggregator.items import Listing
+from aggregator.normalize import xml_safe
 
 __all__ = ["INT64_MAX", "html_selector", "int64", "web_links", "within_int64", "xml_selector"]
 
@@ -44,17 +46,8 @@ def int64(text: str) -> int | None:
     return within_int64(int(digits))
 
 
-_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 # Short digit runs only: a surrogate needs no more, and ``int`` refuses over 4300 digits.
 _CHAR_REF_RE = re.compile(r"&#(?:[xX]0*([0-9a-fA-F]{1,6})|0*([0-9]{1,7}));")
-
-
-def _encodable(text: str) -> str:
-    """``text`` without lone surrogates (dropped, as ``normalize.xml_safe`` drops them; a
-    surrogate pair becomes its character); any other text is returned unchanged."""
-    if _SURROGATE_RE.search(text) is None:
-        return text
-    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "ignore")
 
 
 def _surrogate_to_replacement(match: re.Match[str]) -> str:
@@ -64,8 +57,12 @@ def _surrogate_to_replacement(match: re.Match[str]) -> str:
 
 
 def html_selector(html: str) -> Selector:
-    """An HTML page as a Selector, whatever characters the text holds."""
-    return Selector(text=_encodable(html))
+    """An HTML page as a Selector, whatever characters the text holds.
+
+    What the normalize stage would remove from every field anyway (terminal escapes, controls,
+    lone surrogates: :func:`~aggregator.normalize.xml_safe`) goes before lxml sees it.
+    """
+    return Selector(text=xml_safe(html))
 
 
 def xml_selector(xml: str) -> Selector:
@@ -73,7 +70,7 @@ def xml_selector(xml: str) -> Selector:
 
     A character reference to a surrogate becomes U+FFFD first, as the HTML parser makes it.
     """
-    xml = _encodable(xml)
+    xml = xml_safe(xml)
     if "&#" in xml:
         xml = _CHAR_REF_RE.sub(_surrogate_to_replacement, xml)
     sel = Selector(text=xml, type="xml")
