@@ -127,7 +127,7 @@ def _next_url(sel: Selector, url: str) -> str | None:
             if clean_inline(" ".join(anchor.css("::text").getall())) in _NEXT_TEXTS:
                 href = anchor.attrib["href"]
                 break
-    return _absolute(url, href) or None if href else None
+    return (_absolute(url, href) or None) if href else None
 
 
 def parse_feed(url: str, xml: str, *, site: Site) -> Listing:
