@@ -21,6 +21,7 @@ from aggregator.dates import parse_local_datetime
 from aggregator.items import Entry, Listing, Markup, Post
 from aggregator.normalize import canonical_url, clean_inline, sanitize_html
 from aggregator.sites.base import PageObjects, Site
+from aggregator.sites.guards import html_selector, int64, web_links
 from aggregator.sites.mirror import issue_number, lines_of, markers_of, parse_mirror, render
 from aggregator.sites.rss import read_feed
 
@@ -44,15 +45,16 @@ def _is_site_host(url: str, site: Site) -> bool:
 
 
 def _query(url: str) -> dict[str, list[str]]:
-    return parse_qs(urlsplit(url.strip()).query, keep_blank_values=True)
+    try:
+        return parse_qs(urlsplit(url.strip()).query, keep_blank_values=True)
+    except ValueError:  # a broken href ("http://[::1") has no query worth reading
+        return {}
 
 
 def post_id_from_url(url: str) -> int | None:
     """The EMLOG post id of ``…/?post=3776``, or None for any other URL."""
     values = _query(url).get("post")
-    if not values or not values[0].strip().isdigit():
-        return None
-    return int(values[0].strip())
+    return int64(values[0]) if values else None
 
 
 def is_post_url(url: str, site: Site) -> bool:
@@ -82,7 +84,12 @@ def is_feed_url(url: str, site: Site) -> bool:
 
 
 def _absolute(base: str, href: str) -> str:
-    return canonical_url(urljoin(base, href.strip()))
+    # An href no URL can be made of ("http://[::1" raises in urlsplit) gives "", which no
+    # listing keeps (only http(s) links are) and no host check accepts: the link is skipped.
+    try:
+        return canonical_url(urljoin(base, href.strip()))
+    except ValueError:
+        return ""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -96,7 +103,7 @@ def parse_post(
     Raises ``ValueError`` when the page is not a post at all (an error page served with 200,
     a login wall): there is no article body or no title to build a Post from.
     """
-    sel = Selector(text=html)
+    sel = html_selector(html)
     page_url = canonical_url(url)
     content, markup = _content_node(sel)
     title = _post_title(sel, site)
@@ -187,7 +194,7 @@ def parse_listing(url: str, html: str, *, site: Site) -> Listing:
 
     ``Entry.number`` is the AI Weekly issue number when the title names one (mirror posts).
     """
-    sel = Selector(text=html)
+    sel = html_selector(html)
     entries: list[Entry] = []
     seen: set[str] = set()
     for link in sel.css("a.loglist-title") or _post_links(sel, url, site):
@@ -207,8 +214,8 @@ def parse_listing(url: str, html: str, *, site: Site) -> Listing:
         )
         entries.append(Entry(url=entry_url, number=_issue_number(title, site), title=title,
                              published=published))
-    return Listing(url=canonical_url(url), entries=tuple(entries),
-                   next_url=_next_url(sel, url, site))
+    return web_links(Listing(url=canonical_url(url), entries=tuple(entries),
+                             next_url=_next_url(sel, url, site)))
 
 
 def _post_links(sel: Selector, url: str, site: Site) -> list[Selector]:
@@ -232,7 +239,8 @@ def _next_url(sel: Selector, url: str, site: Site) -> str | None:
     # No marked "next" link (another template): the link to page N+1 of the same listing.
     here = _query(url)
     page = (here.get("page") or ["1"])[0]
-    wanted = str(int(page) + 1 if page.isdigit() else 2)
+    number = int64(page)
+    wanted = str(number + 1 if number is not None else 2)
     for href in sel.xpath("//a/@href").getall():
         target = _absolute(url, href)
         query = _query(target)
@@ -261,5 +269,5 @@ def parse_feed(url: str, xml: str, *, site: Site) -> Listing:
     entries = [Entry(url=_absolute(url, item.link), number=_issue_number(item.title or None, site),
                      title=item.title or None, published=item.published)
                for item in read_feed(xml, timezone=site.timezone)]
-    return Listing(url=canonical_url(url), entries=tuple(entries), next_url=None)
+    return web_links(Listing(url=canonical_url(url), entries=tuple(entries), next_url=None))
 

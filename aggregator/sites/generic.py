@@ -27,6 +27,7 @@ from aggregator.items import Entry, Listing, Post
 from aggregator.normalize import clean_inline, page_url, sanitize_html
 from aggregator.sites import emlog, wordpress
 from aggregator.sites.base import PageObjects, Site
+from aggregator.sites.guards import html_selector, int64, web_links
 from aggregator.sites.mirror import (
     issue_number,
     lines_of,
@@ -88,13 +89,13 @@ def parse_links(url: str, html: str, *, site: Site) -> Listing:
     Without platform knowledge a listing cannot tell posts from archive pages, so every link
     that may be a document is an entry (the document parser refuses the rest).
     """
-    sel = Selector(text=html)
+    sel = html_selector(html)
     here = page_url(url)
     entries: list[Entry] = []
     seen = {here}
     for anchor in sel.xpath("//body//a[@href]"):
         href = anchor.attrib["href"].strip()
-        target = page_url(urljoin(url, href))
+        target = _absolute(url, href)
         if (href.startswith("#") or target in seen or not site.owns(target)
                 or _NOT_A_DOCUMENT_RE.search(urlsplit(target).path)):
             continue
@@ -105,8 +106,18 @@ def parse_links(url: str, html: str, *, site: Site) -> Listing:
     feeds = sel.css('link[rel="alternate"][type*="rss"]::attr(href), '
                     'link[rel="alternate"][type*="atom"]::attr(href)').getall()
     follow = tuple(dict.fromkeys(
-        f for f in (page_url(urljoin(url, h)) for h in feeds) if site.owns(f)))
-    return Listing(url=here, entries=tuple(entries), next_url=_next_url(sel, url), follow=follow)
+        f for f in (_absolute(url, h) for h in feeds) if site.owns(f)))
+    return web_links(Listing(url=here, entries=tuple(entries), next_url=_next_url(sel, url),
+                             follow=follow))
+
+
+def _absolute(base: str, href: str) -> str:
+    # An href no URL can be made of ("http://[::1" raises in urlsplit) gives "", which no
+    # listing keeps (only http(s) links are) and no host check accepts: the link is skipped.
+    try:
+        return page_url(urljoin(base, href.strip()))
+    except ValueError:
+        return ""
 
 
 def _next_url(sel: Selector, url: str) -> str | None:
@@ -116,16 +127,16 @@ def _next_url(sel: Selector, url: str) -> str | None:
             if clean_inline(" ".join(anchor.css("::text").getall())) in _NEXT_TEXTS:
                 href = anchor.attrib["href"]
                 break
-    return page_url(urljoin(url, href.strip())) if href else None
+    return (_absolute(url, href) or None) if href else None
 
 
 def parse_feed(url: str, xml: str, *, site: Site) -> Listing:
     """An RSS 2.0 or Atom feed: one entry per item, as ordered in the feed."""
-    entries = [Entry(url=page_url(urljoin(url, item.link)),
+    entries = [Entry(url=_absolute(url, item.link),
                      number=issue_number(item.title or None, markers_of(site)),
                      title=item.title or None, published=item.published)
                for item in read_feed(xml, timezone=site.timezone)]
-    return Listing(url=page_url(url), entries=tuple(entries))
+    return web_links(Listing(url=page_url(url), entries=tuple(entries)))
 
 # ---------------------------------------------------------------------------------------------
 # Posts by structure
@@ -137,7 +148,7 @@ def parse_post(url: str, html: str, *, site: Site,
     Not a post: no title, no body text, a page listing several articles, or an undated page
     with little text (an error page served with 200).
     """
-    sel = Selector(text=html)
+    sel = html_selector(html)
     here_url = page_url(url)
     if len(sel.css("article")) > 1:
         raise ValueError(f"{here_url}: a page of several articles is a listing, not a post")
@@ -210,14 +221,17 @@ def _published(sel: Selector, site: Site) -> datetime | None:
 def _post_id(sel: Selector, here_url: str) -> int | None:
     shortlink = sel.css('link[rel="shortlink"]::attr(href)').get() or ""
     for link in (shortlink, here_url):
-        query = parse_qs(urlsplit(link).query)
+        try:
+            query = parse_qs(urlsplit(link).query)
+        except ValueError:  # a broken shortlink ("http://[::1") must not cost the post
+            continue
         for name in _ID_PARAMS:
-            value = (query.get(name) or [""])[0].strip()
-            if value.isdigit():
-                return int(value)
+            if (number := int64((query.get(name) or [""])[0])) is not None:
+                return number
     for article_id in sel.css("article::attr(id)").getall():
-        if found := _ARTICLE_ID_RE.match(article_id):
-            return int(found.group(1))
+        found = _ARTICLE_ID_RE.match(article_id)
+        if found and (number := int64(found.group(1))) is not None:
+            return number
     return None
 
 

@@ -28,6 +28,7 @@ from aggregator.dates import parse_week_range
 from aggregator.items import Translation
 from aggregator.normalize import clean_inline, clean_text
 from aggregator.sites.base import MirrorMarkers, Script, Site
+from aggregator.sites.guards import int64, within_int64
 from aggregator.sites.mirror_body import (
     ARROW_RE,
     Line,
@@ -180,14 +181,14 @@ def chinese_number(text: str) -> int | None:
     digits without any unit ("四八一") read positionally.
     """
     text = text.strip()
-    if text.isdigit():
-        return int(text)
+    if text.isdecimal():
+        return int64(text)
     if not text or any(c not in _CJK_DIGITS and c not in _CJK_UNITS and c not in _CJK_MYRIAD
                        for c in text):
         return None
     digit = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "两": 2, "兩": 2}
     if all(c in digit for c in text):
-        return int("".join(str(digit[c]) for c in text))
+        return int64("".join(str(digit[c]) for c in text))
     total = section = pending = 0
     for char in text:
         if char in digit:
@@ -198,7 +199,7 @@ def chinese_number(text: str) -> int | None:
         else:  # 萬
             total += (section + pending or 1) * 10_000
             section = pending = 0
-    return total + section + pending
+    return within_int64(total + section + pending)
 
 
 def issue_number(title: str | None, markers: MirrorMarkers) -> int | None:

@@ -7,10 +7,9 @@ import html as html_lib
 from dataclasses import dataclass
 from datetime import datetime
 
-from parsel import Selector
-
 from aggregator.dates import parse_local_datetime, parse_rfc822
 from aggregator.normalize import clean_inline
+from aggregator.sites.guards import xml_selector
 
 
 @dataclass(frozen=True)
@@ -23,8 +22,7 @@ class FeedItem:
 def read_feed(xml: str, *, timezone: str = "UTC") -> list[FeedItem]:
     """Every item of an RSS 2.0 or Atom document, in feed order; items without a link are
     skipped. ``timezone`` places an Atom date written without an offset."""
-    sel = Selector(text=xml, type="xml")
-    sel.remove_namespaces()
+    sel = xml_selector(xml)
     items: list[FeedItem] = []
     for node in sel.xpath("//item | //entry"):
         link = (clean_inline(node.xpath("string(link)").get() or "")

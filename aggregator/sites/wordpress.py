@@ -25,6 +25,7 @@ from aggregator.dates import parse_local_datetime
 from aggregator.items import Entry, Listing, Post
 from aggregator.normalize import clean_inline, page_url, sanitize_html
 from aggregator.sites.base import PageObjects, Site
+from aggregator.sites.guards import html_selector, int64, web_links, xml_selector
 from aggregator.sites.mirror import issue_number, lines_of, markers_of, parse_mirror, render
 from aggregator.sites.rss import read_feed
 
@@ -57,10 +58,11 @@ def _on_site(url: str, site: Site) -> bool:
 
 def post_id_from_url(url: str) -> int | None:
     """The WordPress post id of a shortlink ``…/?p=1391``, or None for any other URL."""
-    values = parse_qs(urlsplit(url.strip()).query).get("p")
-    if not values or not values[0].strip().isdigit():
+    try:
+        values = parse_qs(urlsplit(url.strip()).query).get("p")
+    except ValueError:  # a broken shortlink ("http://[::1") must not cost the post
         return None
-    return int(values[0].strip())
+    return int64(values[0]) if values else None
 
 
 def is_post_url(url: str, site: Site) -> bool:
@@ -86,7 +88,12 @@ def is_feed_url(url: str, site: Site) -> bool:
 
 
 def _absolute(base: str, href: str) -> str:
-    return page_url(urljoin(base, href.strip()))
+    # An href no URL can be made of ("http://[::1" raises in urlsplit) gives "", which no
+    # listing keeps (only http(s) links are) and no host check accepts: the link is skipped.
+    try:
+        return page_url(urljoin(base, href.strip()))
+    except ValueError:
+        return ""
 
 
 def _local(value: datetime | None, site: Site) -> datetime | None:
@@ -105,7 +112,7 @@ def parse_post(
     Raises ``ValueError`` for a page that is not a post (the 404 page, an archive): there is no
     ``article`` with a title and an ``entry-content``.
     """
-    sel = Selector(text=html)
+    sel = html_selector(html)
     here_url = page_url(url)
     article = sel.css("article.post") or sel.css("article")
     content = article.css("div.entry-content")
@@ -147,7 +154,7 @@ def _post_id(sel: Selector, article: Selector, here_url: str) -> int | None:
             return candidate
     # No shortlink (a plugin removed it): ``<article id="post-1391">``.
     found = _ID_RE.search(" " + (article.attrib.get("id") or "") + " ")
-    return int(found.group(1)) if found else None
+    return int64(found.group(1)) if found else None
 
 
 def _category(article: Selector) -> str | None:
@@ -168,7 +175,7 @@ def parse_listing(url: str, text: str, *, site: Site) -> Listing:
         return parse_sitemap(url, text, site=site)
     if "<rss" in head:
         return parse_feed(url, text, site=site)
-    sel = Selector(text=text)
+    sel = html_selector(text)
     entries: list[Entry] = []
     seen: set[str] = set()
     for card in sel.css("article"):
@@ -185,7 +192,8 @@ def parse_listing(url: str, text: str, *, site: Site) -> Listing:
                              title=title, published=_published(card, site)))
     if not entries:  # another theme without title links in cards: links shaped like posts
         entries = _post_links(sel, url, site)
-    return Listing(url=page_url(url), entries=tuple(entries), next_url=_next_url(sel, url))
+    return web_links(Listing(url=page_url(url), entries=tuple(entries),
+                             next_url=_next_url(sel, url)))
 
 
 def _post_links(sel: Selector, url: str, site: Site) -> list[Entry]:
@@ -212,11 +220,10 @@ def parse_sitemap(url: str, xml: str, *, site: Site) -> Listing:
     ``Entry.published`` is the ``<lastmod>``: WordPress writes the post's modified date there,
     which is the publication date until an editor revises the post.
     """
-    sel = Selector(text=xml, type="xml")
-    sel.remove_namespaces()
+    sel = xml_selector(xml)
     if sel.xpath("/sitemapindex"):
         follow = [_absolute(url, loc) for loc in sel.xpath("//sitemap/loc/text()").getall()]
-        return Listing(url=page_url(url), follow=tuple(follow))
+        return web_links(Listing(url=page_url(url), follow=tuple(follow)))
     entries: list[Entry] = []
     follow = []
     archive = bool(_ARCHIVE_SITEMAP_RE.search(urlsplit(url).path))
@@ -231,7 +238,7 @@ def parse_sitemap(url: str, xml: str, *, site: Site) -> Listing:
         lastmod = node.xpath("string(lastmod)").get() or ""
         entries.append(Entry(url=target, published=_local(
             parse_local_datetime(lastmod.strip(), tz="UTC") if lastmod.strip() else None, site)))
-    return Listing(url=page_url(url), entries=tuple(entries), follow=tuple(follow))
+    return web_links(Listing(url=page_url(url), entries=tuple(entries), follow=tuple(follow)))
 
 
 def parse_feed(url: str, xml: str, *, site: Site) -> Listing:
@@ -243,5 +250,5 @@ def parse_feed(url: str, xml: str, *, site: Site) -> Listing:
                      number=issue_number(item.title or None, markers_of(site)),
                      title=item.title or None, published=_local(item.published, site))
                for item in read_feed(xml, timezone=site.timezone)]
-    return Listing(url=page_url(url), entries=tuple(entries), next_url=None)
+    return web_links(Listing(url=page_url(url), entries=tuple(entries), next_url=None))
 

@@ -15,8 +15,6 @@ all share is in :mod:`.common`.
 
 from __future__ import annotations
 
-from parsel import Selector
-
 from aggregator.items import Issue
 from aggregator.sites.aiweekly.classic import _parse_classic
 from aggregator.sites.aiweekly.common import (
@@ -30,6 +28,7 @@ from aggregator.sites.aiweekly.fallback import _parse_text
 from aggregator.sites.aiweekly.listings import parse_archive_page, parse_feed, parse_home_page
 from aggregator.sites.aiweekly.modern import _parse_modern
 from aggregator.sites.base import PageObjects, Site
+from aggregator.sites.guards import html_selector
 
 __all__ = [
     "CANONICAL_BASE",
@@ -51,7 +50,7 @@ def parse_issue_page(url: str, html: str) -> Issue:
     neither is present or the recognized one yields no stories (a partial markup change).
     Raises :class:`PageParseError` when the page holds no issue at all.
     """
-    sel = Selector(text=html)
+    sel = html_selector(html)
     parsed: Issue | None = None
     try:
         article = sel.xpath(f"//article[{_has_class('issue')}][@data-issue]")

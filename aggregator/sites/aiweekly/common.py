@@ -16,7 +16,8 @@ from parsel import Selector, SelectorList
 
 from aggregator.dates import parse_month_day
 from aggregator.items import Story
-from aggregator.normalize import canonical_url, clean_inline
+from aggregator.normalize import canonical_url, clean_inline, xml_safe
+from aggregator.sites.guards import int64
 
 SITE_KEY = "aiweekly"
 CANONICAL_BASE = "https://aiweekly.co"
@@ -56,18 +57,28 @@ def _has_class(name: str) -> str:
 def issue_number_from_url(url: str) -> int | None:
     """The issue number of a numeric issue URL (``/issues/481``); ``None`` for slug URLs."""
     match = _ISSUE_PATH_RE.match(urlsplit(url.strip()).path)
-    return int(match.group(1)) if match else None
+    return int64(match.group(1)) if match else None
 
 
 def _site_url(href: str) -> str:
-    """An on-site link made absolute against the canonical site and canonicalized."""
-    return canonical_url(urljoin(CANONICAL_BASE + "/", href.strip()))
+    """An on-site link made absolute against the canonical site and canonicalized; "" for an
+    href no URL can be made of ("http://[::1" raises in urlsplit), which no caller keeps."""
+    try:
+        return canonical_url(urljoin(CANONICAL_BASE + "/", href.strip()))
+    except ValueError:
+        return ""
 
 
 def _outbound_url(href: str, base: str) -> str:
-    """A story/watch link: kept as written (only trimmed); relative ones made absolute."""
+    """A story/watch link: kept as written (only trimmed); relative ones made absolute.
+
+    An unparsable one stays as written: the normalize stage drops it, the story stays.
+    """
     href = href.strip()
-    return href if urlsplit(href).scheme else urljoin(base, href)
+    try:
+        return href if urlsplit(href).scheme else urljoin(base, href)
+    except ValueError:
+        return href
 
 
 def _text(nodes: Nodes) -> str:
@@ -129,16 +140,25 @@ def _head_title(sel: Selector) -> tuple[int | None, str | None]:
     ):
         match = _HEAD_TITLE_RE.match(clean_inline(raw or ""))
         if match:
-            return int(match.group("number")), clean_inline(match.group("title"))
+            return int64(match.group("number")), clean_inline(match.group("title"))
     return None, None
 
 
 def _page_url(sel: Selector, url: str) -> str:
-    """``<link rel=canonical>`` made absolute against the site, else the fetched URL."""
+    """``<link rel=canonical>`` made absolute against the site, else the fetched URL.
+
+    The issue is stored under this URL (and the normalize stage leaves it alone), so a canonical
+    link off the site (another host, a ``javascript:`` URL) or holding characters no URL may
+    (controls, which the fetched URL never has: Scrapy percent-encodes it) is not taken.
+    """
     href = _attr(
         sel, "//link[contains(concat(' ', normalize-space(@rel), ' '), ' canonical ')]/@href"
     )
-    return _site_url(href) if href else canonical_url(url)
+    canonical = _site_url(href) if href else None
+    if (canonical is None or xml_safe(canonical) != canonical
+            or urlsplit(canonical)[:2] != urlsplit(CANONICAL_BASE)[:2]):
+        return canonical_url(url)
+    return canonical
 
 
 def _numeric_url(number: int) -> str:
@@ -215,12 +235,12 @@ def _section_stories(
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.strip().isdigit() else None
+    return int64(value) if value else None
 
 
 def _number_in(text: str) -> int | None:
     match = _ISSUE_NUMBER_RE.search(text)
-    return int(match.group(1)) if match else None
+    return int64(match.group(1)) if match else None
 
 
 # Story fields are read with precompiled lxml XPath on the raw element: a parsel Selector

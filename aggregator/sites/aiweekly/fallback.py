@@ -30,6 +30,7 @@ from aggregator.sites.aiweekly.common import (
     _strip_arrow,
     issue_number_from_url,
 )
+from aggregator.sites.guards import int64
 from aggregator.sites.text import Link, block_lines
 
 _BLOCK_TAGS = frozenset(
@@ -217,7 +218,7 @@ def _text_number_title(
         for i, line in enumerate(lines[:40]):
             match = _ISSUE_NUMBER_RE.search(line.text)
             if match and len(line.text) <= 40:
-                number = number if number is not None else int(match.group(1))
+                number = number if number is not None else int64(match.group(1))
                 if not title and i + 1 < len(lines):
                     title, title_line = lines[i + 1].text, i + 1
                 break

@@ -17,6 +17,7 @@ from aggregator.sites.aiweekly.common import (
     _text,
     issue_number_from_url,
 )
+from aggregator.sites.guards import html_selector, int64, web_links
 from aggregator.sites.rss import read_feed
 
 _ISSUE_PAGE_PATH_RE = re.compile(r"^/issues/[^/]+/?$")  # numeric or slug issue page
@@ -43,7 +44,7 @@ _FEED_DATED_TITLE_RE = re.compile(
 def parse_archive_page(url: str, html: str) -> Listing:
     """``/issues`` and ``/issues?page=N`` (also the home page): the issues linked as
     "Issue #N: <title>" with their week range, and the next (older) page."""
-    sel = Selector(text=html)
+    sel = html_selector(html)
     scope = sel.xpath("//main") or sel.xpath("//body") or SelectorList([sel])
     entries: dict[str, Entry] = {}
     for anchor in scope[0].xpath(".//a[@href]"):
@@ -56,8 +57,8 @@ def parse_archive_page(url: str, html: str) -> Listing:
         elif seen.week_start is None and entry.week_start is not None:
             # The home page links the latest issue twice; only the list entry has its range.
             entries[entry.url] = entry
-    return Listing(url=canonical_url(url), entries=tuple(entries.values()),
-                   next_url=_next_url(sel, url))
+    return web_links(Listing(url=canonical_url(url), entries=tuple(entries.values()),
+                             next_url=_next_url(sel, url)))
 
 
 parse_home_page = parse_archive_page
@@ -76,7 +77,7 @@ def _archive_entry(anchor: Selector) -> Entry | None:
     match = _ENTRY_TEXT_RE.match(text)
     # An archive that shows bare titles ("Musk Wants Altman Fired, …") still links issues:
     # keep the link; the number then comes from a numeric URL or, later, from the page.
-    number = int(match.group("number")) if match else issue_number_from_url(url)
+    number = int64(match.group("number")) if match else issue_number_from_url(url)
     title = clean_inline(match.group("title")) if match else (text or None)
     # The range sits next to the link ("<a>Issue #N: …</a> <span>April 3 – 9, 2026</span>").
     around = _text(anchor.xpath("..")).replace(text, " ", 1)
@@ -106,7 +107,8 @@ def _next_url(sel: Selector, url: str) -> str | None:
 
 def _page_number(url: str) -> int:
     values = parse_qs(urlsplit(url).query).get("page", ["1"])
-    return int(values[0]) if values[0].isdigit() else 1
+    number = int64(values[0])
+    return number if number is not None else 1
 
 
 # ---------------------------------------------------------------------------------------------
@@ -124,17 +126,17 @@ def parse_feed(url: str, xml: str) -> Listing:
             title=title or None,
             published=item.published,
         ))
-    return Listing(url=canonical_url(url), entries=tuple(entries), next_url=None)
+    return web_links(Listing(url=canonical_url(url), entries=tuple(entries), next_url=None))
 
 def _feed_title(raw: str) -> tuple[int | None, str]:
     """(number, issue title) from either era's item title."""
     match = _FEED_SLUG_TITLE_RE.match(raw)
     if match:
-        return int(match.group("number")), clean_inline(match.group("title"))
+        return int64(match.group("number")), clean_inline(match.group("title"))
     match = _FEED_DATED_TITLE_RE.match(raw)
     if match and parse_day(match.group("date")) is not None:
         return None, clean_inline(match.group("title"))
     match = _ENTRY_TEXT_RE.match(raw)
     if match:
-        return int(match.group("number")), clean_inline(match.group("title"))
+        return int64(match.group("number")), clean_inline(match.group("title"))
     return None, raw
