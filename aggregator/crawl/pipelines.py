@@ -256,7 +256,7 @@ class LinkPipeline:
                 report = LinkReport()
                 linked = self.shared.linker.link(
                     post, store.stories(post_row=post.id), decided=datetime.now(UTC),
-                    report=report, old=store.links().get(post.id), final=False,
+                    report=report, old=store.link(post.id), final=False,
                     layers=ARRIVAL_LAYERS)
                 if linked:
                     self.shared.decided.add(post.url)

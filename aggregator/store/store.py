@@ -365,6 +365,10 @@ class Store:
                                 "decided": decided})
             return "new" if row is None else "updated"
 
+    def link(self, post_row: int) -> LinkRow | None:
+        with self.session() as s:
+            return s.get(LinkRow, post_row)
+
     def links(self) -> dict[int, LinkRow]:
         with self.session() as s:
             return {row.post_row: row for row in s.scalars(select(LinkRow))}
