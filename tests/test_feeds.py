@@ -385,3 +385,15 @@ def test_demo_bilingual_entries_link_every_mirror(demo: dict[str, bytes]) -> Non
         assert langs[0] == entry.get(XML_LANG)
         linked += len(langs) > 1
     assert linked > 0
+
+
+def test_a_stored_title_with_control_characters_never_breaks_a_feed(
+        store: Store, tmp_path: Path) -> None:
+    """Rows written before the normalize stage (or by hand) may hold anything."""
+    fill(store)
+    store.upsert_issue(dataclasses.replace(make_issue(481), title="Bad \x1b[0m\x07title\x0b"),
+                       seen=T0, updated=T0 + timedelta(days=1))
+    files = export(store, tmp_path)
+    feed = etree.fromstring(files["en.atom.xml"])
+    titles = [e.findtext(f"{ATOM}title") for e in feed.iter(f"{ATOM}entry")]
+    assert "Issue #481: Bad title" in titles

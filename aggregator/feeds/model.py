@@ -15,6 +15,7 @@ from urllib.parse import quote, urlsplit
 
 from aggregator.catalog import IssueView
 from aggregator.config import DEFAULT_FEED_BASE_URL
+from aggregator.normalize import xml_safe
 from aggregator.sites import ConfigError, newsletter
 
 # Where ``aggregator serve`` serves OUT/ by default; feeds live under ``<base>feeds/``.
@@ -40,6 +41,10 @@ class Version:
     lang: str
     title: str
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "title", xml_safe(self.title))
+        object.__setattr__(self, "href", xml_safe(self.href))
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -55,6 +60,16 @@ class Entry:
     categories: tuple[str, ...] = ()
     versions: tuple[Version, ...] = ()  # one per language, the entry's own included
     related: tuple[Version, ...] = ()  # older re-posts of the same issue in some language
+
+    def __post_init__(self) -> None:
+        # The last line of defence: whatever a store holds (rows written before the normalize
+        # stage existed, say), no entry can make a feed unwritable or unsafe for a reader.
+        for name in ("title", "link", "summary", "content_html"):
+            value = getattr(self, name)
+            clean = xml_safe(value)
+            if clean != value:
+                object.__setattr__(self, name, clean)
+        object.__setattr__(self, "categories", tuple(xml_safe(c) for c in self.categories))
 
 
 @dataclass(frozen=True)
