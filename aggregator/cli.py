@@ -14,7 +14,8 @@ import logging
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from aggregator import __version__, app
@@ -340,10 +341,32 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if not args.verbose:
+    with _quiet_log(not args.verbose):
+        return _dispatch(args)
+
+
+@contextmanager
+def _quiet_log(quiet: bool) -> Iterator[None]:
+    """Without -v: warnings only, no tracebacks. Scrapy reads these from the environment
+    (settings.py), so they are set for the command and put back after it (a test or a caller
+    in the same process, and the processes it starts later, keep their own)."""
+    names = ("AGGREGATOR_LOG_LEVEL", "AGGREGATOR_LOG_TRACEBACKS")
+    saved = {name: os.environ.get(name) for name in names}
+    if quiet:
         os.environ.setdefault("AGGREGATOR_LOG_LEVEL", "WARNING")
         os.environ.setdefault("AGGREGATOR_LOG_TRACEBACKS", "0")
         logging.getLogger("scrapy").setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     try:
         result: int = args.func(args)
         return result

@@ -10,11 +10,31 @@ from pathlib import Path
 from typing import IO
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process
+    return True
+
+
+def _sweep(path: Path) -> None:
+    """Remove the temp files a killed writer of ``path`` left behind (its pid is in the name;
+    a live writer's file is left alone)."""
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):
+        pid = stale.name[len(path.name) + 2: -len(".tmp")]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            stale.unlink(missing_ok=True)
+
+
 @contextmanager
 def atomic_open(path: Path, *, encoding: str | None = "utf-8",
                 newline: str | None = None) -> Iterator[IO[str]]:
     """Write text to ``path`` through a temp file that replaces it only on success."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    _sweep(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with tmp.open("w", encoding=encoding, newline=newline) as handle:
@@ -31,6 +51,7 @@ def atomic_open_binary(path: Path) -> Iterator[IO[bytes]]:
     """Write bytes to ``path`` through a temp file that replaces it only on success (for
     writers that stream, such as Parquet's)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    _sweep(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with tmp.open("wb") as handle:

@@ -95,7 +95,8 @@ class Generator:
                 "chars": "".join(rng.choice(_ZH_FILLER) for _ in range(rng.randrange(250, 600)))}
 
     def _english(self, s: dict[str, object], doc_id: str) -> dict[str, object]:
-        (a, _), (b, _), (c, _) = s["ents"]  # type: ignore[misc]
+        ents: list[tuple[str, str]] = s["ents"]  # type: ignore[assignment]
+        a, b, c = (english for english, _chinese in ents[:3])
         words: list[str] = s["words"]  # type: ignore[assignment]
         day: datetime = s["day"]  # type: ignore[assignment]
         cut = len(words) // 3
@@ -106,7 +107,8 @@ class Generator:
                 "text": text, "published": day.isoformat()}
 
     def _chinese(self, s: dict[str, object], doc_id: str) -> dict[str, object]:
-        (_, a), (_, b), (_, c) = s["ents"]  # type: ignore[misc]
+        ents: list[tuple[str, str]] = s["ents"]  # type: ignore[assignment]
+        a, b, c = (chinese for _english, chinese in ents[:3])
         chars: str = s["chars"]  # type: ignore[assignment]
         day: datetime = s["day"]  # type: ignore[assignment]
         yi = round(float(s["amount"]) * 10, 1)  # type: ignore[arg-type]

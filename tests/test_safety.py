@@ -217,3 +217,15 @@ def test_a_document_the_store_cannot_hold_is_quarantined_not_fatal(tmp_path: Pat
     assert crawler.stats is not None
     assert crawler.stats.get_value("aggregator/flagged/unstorable") == 1
     store.close()
+
+
+def test_temp_files_of_a_killed_writer_are_swept_on_the_next_write(tmp_path: Path) -> None:
+    from aggregator.files import write_atomically
+
+    target = tmp_path / "feed.xml"
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    left = tmp_path / f".feed.xml.{dead.stdout.strip()}.tmp"  # that process is gone now
+    left.write_bytes(b"<half")
+    write_atomically(target, b"<feed/>")
+    assert target.read_bytes() == b"<feed/>" and not left.exists()
