@@ -211,8 +211,11 @@ def test_429_asking_for_longer_than_the_cap_skips_the_site(server: ReplicaServer
     assert run.stats["aggregator/failed/site-skipped"] == 1
     assert "3600s" in run.stats["aggregator/skipped_site"]
     assert run.stats["aggregator/skipped_requests"] >= 1
-    # Only what was already in flight reached the site after the 429.
-    assert len(run.requests) < 10
+    # After the 429 only what the downloader already held reached the site (at most
+    # CONCURRENT_REQUESTS of them); what came before it depends on the scheduler's order.
+    refused = next(r.at for r in run.to(FEED))
+    after = [r for r in run.requests if r.at > refused]
+    assert len(after) <= 8, after
     assert stored(db) == before
 
 
