@@ -88,7 +88,7 @@ def open_store(url: str, *, create: bool = True) -> Store:
     try:
         return Store.open(url, create=create)
     except StoreError as error:
-        raise CommandError(str(error)) from error
+        raise CommandError(str(error), error.code) from error
     except Exception as error:  # SQLAlchemy raises many kinds; the user needs the one line
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise CommandError(f"cannot open database {masked(url)}: {reason}") from error

@@ -18,6 +18,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from aggregator import __version__, app
 from aggregator.app import CommandError, Interrupted, RunResult
 from aggregator.config import (
@@ -27,6 +29,7 @@ from aggregator.config import (
     RunConfig,
 )
 from aggregator.sites import SITES, ConfigError
+from aggregator.store import masked
 
 _FLAGGED_SHOWN = 5
 
@@ -202,6 +205,30 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db(args: argparse.Namespace) -> int:
+    from aggregator.store.schema import StoreError, schema_revision, upgrade_schema
+    from aggregator.store.upgrade import head
+
+    config = _config(args)
+    try:
+        if args.action == "upgrade":
+            before, after = upgrade_schema(config.db_url)
+            done = "already at" if before.current == after.current and not before.legacy else (
+                f"upgraded from {before.shown} to")
+            print(f"{masked(config.db_url)}: {done} schema {after.shown} (head)")
+            return 0
+        state = schema_revision(config.db_url)
+    except StoreError as error:
+        raise CommandError(str(error), error.code) from error
+    except SQLAlchemyError as error:  # the one line a user needs, not the driver's report
+        raise CommandError(f"cannot open database {masked(config.db_url)}: "
+                           f"{_one_line(error)}") from error
+    where = "head" if state.at_head else f"behind head {head()}: run `aggregator db upgrade`"
+    print(f"{masked(config.db_url)}: schema {state.shown} ({where})" if state.current else
+          f"{masked(config.db_url)}: no aggregator tables yet (head is {head()})")
+    return 0
+
+
 def cmd_link(args: argparse.Namespace) -> int:
     from aggregator.linking import link_jsonl
 
@@ -326,6 +353,15 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="the same as JSON, for monitoring")
     status.add_argument("--runs", type=int, default=5, help="runs shown per source (default 5)")
     status.set_defaults(func=cmd_status)
+
+    db = sub.add_parser("db", parents=[common],
+                        help="the store's schema: upgrade it, or show its revision",
+                        description="`db upgrade` migrates the store to this release's schema "
+                                    "(a store made by an older release, or an empty database); "
+                                    "`db current` shows the schema revision it is at.")
+    db.add_argument("action", choices=("upgrade", "current"))
+    _add_store_options(db, "data")
+    db.set_defaults(func=cmd_db)
 
     link = sub.add_parser("link", parents=[common],
                          help="link your own documents (JSON Lines), no database",

@@ -22,7 +22,7 @@ def _commands() -> list[str]:
 
 
 def test_the_commands_are_the_documented_ones() -> None:
-    assert _commands() == ["demo", "export", "link", "relink", "run", "serve", "status"]
+    assert _commands() == ["db", "demo", "export", "link", "relink", "run", "serve", "status"]
 
 
 @pytest.mark.parametrize("command", _commands())

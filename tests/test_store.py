@@ -135,3 +135,19 @@ def test_a_changed_document_gets_a_new_version_and_the_old_one_stays(store: Stor
     current = store.issue(481)
     assert current is not None and current.title == "Edited title"
     assert current.updated == T0 + timedelta(days=2)
+
+
+def test_numbers_read_from_pages_of_eleven_digits_fit(store: Store) -> None:
+    # PostgreSQL's INTEGER stops at 2,147,483,647: issue numbers and post ids are BIGINT.
+    big = 12_345_678_901
+    store.upsert_issue(make_issue(big), seen=T0, updated=T0)
+    post = replace(make_post("https://news.qimuai.cn/?post=98765432101", number=big))
+    _change, row = store.upsert_post(post, source="qimuai", lang="zh", seen=T0, updated=T0)
+    store.set_link(row, big, method="explicit", score=1.0, evidence={}, decided=T0)
+    issue = store.issue(big)
+    assert issue is not None and issue.number == big
+    assert [s.issue_number for s in store.stories(issue_number=big)] == [big, big]
+    assert store.aliases()[f"https://aiweekly.co/issues/{big}"] == big
+    (stored,) = store.posts()
+    assert (stored.post_id, stored.stated_issue_number) == (98_765_432_101, big)
+    assert store.links()[row].issue_number == big

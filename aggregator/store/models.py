@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -53,6 +54,12 @@ class Base(DeclarativeBase):
     pass
 
 
+# A number read from a page (an issue number, a post id): 64-bit, so an 11-digit number fits.
+# SQLite's INTEGER already holds 64 bits, and only INTEGER PRIMARY KEY aliases the rowid, so
+# SQLite keeps the INTEGER of earlier releases (the widening migration is a no-op there).
+PageNumber = BigInteger().with_variant(Integer(), "sqlite")
+
+
 class PageRow(Base):
     __tablename__ = "pages"
 
@@ -74,7 +81,7 @@ class PageRow(Base):
 class IssueRow(Base):
     __tablename__ = "issues"
 
-    number: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    number: Mapped[int] = mapped_column(PageNumber, primary_key=True, autoincrement=False)
     url: Mapped[str] = mapped_column(String(2048), index=True)
     numeric_url: Mapped[str] = mapped_column(String(2048))
     title: Mapped[str] = mapped_column(Text)
@@ -99,7 +106,7 @@ class PostRow(Base):
     url: Mapped[str] = mapped_column(String(2048), unique=True, index=True)
     source: Mapped[str] = mapped_column(String(64), index=True)
     lang: Mapped[str] = mapped_column(String(8))
-    post_id: Mapped[int | None] = mapped_column(Integer)
+    post_id: Mapped[int | None] = mapped_column(PageNumber)
     title: Mapped[str] = mapped_column(Text)
     published: Mapped[datetime | None] = mapped_column(AwareDateTime())
     author: Mapped[str | None] = mapped_column(String(255))
@@ -108,7 +115,7 @@ class PostRow(Base):
     content_text: Mapped[str] = mapped_column(Text, default="")
     is_mirror: Mapped[bool] = mapped_column(Boolean, default=False)
     # Mirror fields (null/empty for ordinary posts).
-    stated_issue_number: Mapped[int | None] = mapped_column(Integer, index=True)
+    stated_issue_number: Mapped[int | None] = mapped_column(PageNumber, index=True)
     title_zh: Mapped[str | None] = mapped_column(Text)
     source_url: Mapped[str | None] = mapped_column(String(2048))
     summary: Mapped[str] = mapped_column(Text, default="")
@@ -133,7 +140,7 @@ class StoryRow(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     issue_number: Mapped[int | None] = mapped_column(
-        ForeignKey("issues.number", ondelete="CASCADE"), index=True
+        PageNumber, ForeignKey("issues.number", ondelete="CASCADE"), index=True
     )
     post_row: Mapped[int | None] = mapped_column(
         ForeignKey("posts.id", ondelete="CASCADE"), index=True
@@ -153,7 +160,7 @@ class AliasRow(Base):
     __tablename__ = "aliases"
 
     url: Mapped[str] = mapped_column(String(2048), primary_key=True)
-    issue_number: Mapped[int] = mapped_column(Integer, index=True)
+    issue_number: Mapped[int] = mapped_column(PageNumber, index=True)
     kind: Mapped[str] = mapped_column(String(32))  # "numeric" or "redirect"
 
 
@@ -163,7 +170,7 @@ class LinkRow(Base):
     post_row: Mapped[int] = mapped_column(
         ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
     )
-    issue_number: Mapped[int | None] = mapped_column(Integer, index=True)
+    issue_number: Mapped[int | None] = mapped_column(PageNumber, index=True)
     method: Mapped[str] = mapped_column(String(32))
     score: Mapped[float] = mapped_column(Float)
     evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -1,0 +1,1 @@
+"""Alembic migrations of the store (configured in :mod:`aggregator.store.upgrade`, no .ini)."""
