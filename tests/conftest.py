@@ -32,7 +32,22 @@ SQLITE_ONLY = {
     "tests/test_kill.py": "kill -9 of a SQLite writer, then reads the file with sqlite3",
     "tests/test_newsboat.py": "edits the demo's SQLite file with sqlite3, then exports it",
     "tests/test_recheck.py": "ages stored pages by editing the SQLite file with sqlite3",
-    "tests/test_locks.py::test_": "the crawl lock file beside a SQLite database",
+    "tests/test_locks.py::test_the_same_source_twice_is_refused_within_seconds":
+        "watches the crawl lock file beside a SQLite database (PostgreSQL: the test after it)",
+    "tests/test_locks.py::test_two_different_sources_crawl_into_one_store_at_once":
+        "two crawls into one SQLite file",
+    "tests/test_locks.py::test_a_lock_left_by_a_killed_crawl_is_taken_over":
+        "watches the crawl lock file beside a SQLite database",
+    "tests/test_safety.py::test_ctrl_c_keeps_what_was_crawled_and_rewrites_no_output":
+        "watches the SQLite file fill up to interrupt the crawl mid-way",
+    "tests/test_safety.py::test_export_from_a_mistyped_database_keeps_the_outputs":
+        "a mistyped SQLite path creates no file",
+    "tests/test_safety.py::test_a_database_that_is_not_ours_is_refused_untouched":
+        "a foreign SQLite file made with sqlite3",
+    "tests/test_safety.py::test_parallel_processes_create_one_schema_without_errors":
+        "processes racing to create one fresh SQLite file",
+    "tests/test_migrations.py::test_upgrade_of_a_missing_sqlite_file_creates_nothing":
+        "a mistyped SQLite path creates no file",
     "tests/test_faults.py": "copies a crawled SQLite file per fault and counts its rows",
     "tests/test_scrapyd.py": "Scrapyd jobs share one SQLite file named in their settings",
     "tests/test_packaging.py": "the installed wheel's demo, away from the checkout's settings",

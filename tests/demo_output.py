@@ -16,9 +16,11 @@ import pytest
 
 from aggregator.app import open_store
 from aggregator.catalog import IssueView, build_catalog
+from aggregator.config import db_url
 from aggregator.reading import write_pages
 
 _BUILT: dict[str, Path] = {}
+_STORES: dict[Path, str] = {}  # output folder -> the store its demo wrote (see conftest)
 
 
 def demo_output(factory: pytest.TempPathFactory) -> Path:
@@ -28,6 +30,7 @@ def demo_output(factory: pytest.TempPathFactory) -> Path:
         command = [sys.executable, "-m", "aggregator.cli", "demo", "--quiet", "--out", str(out)]
         done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
         assert done.returncode == 0, done.stdout + done.stderr
+        _STORES[out] = db_url(None, out)  # OUT/aggregator.db, or $AGGREGATOR_DB_URL
         if not (out / "index.html").exists():
             write_pages(catalog_of(out), out)
         _BUILT["out"] = out
@@ -41,7 +44,7 @@ def copy_demo_output(factory: pytest.TempPathFactory, name: str) -> Path:
 
 
 def catalog_of(out: Path) -> list[IssueView]:
-    store = open_store(f"sqlite:///{out / 'aggregator.db'}")
+    store = open_store(_STORES.get(out) or db_url(None, out))
     try:
         return build_catalog(store)
     finally:

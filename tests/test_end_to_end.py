@@ -19,6 +19,7 @@ import pytest
 from lxml import etree
 from sqlalchemy import create_engine, func, select
 
+from aggregator.config import db_url
 from aggregator.replica import DEFAULT_ROOT, ReplicaServer, RequestRecord
 from aggregator.sites import SITES, mirror_languages
 from aggregator.store import IssueRow, LinkRow, PageRow, PostRow, StoryRow
@@ -40,10 +41,11 @@ class Run:
     feeds: dict[str, bytes]
     counts: dict[str, int]
     db: str
+    url: str  # the store the command used (AGGREGATOR_DB_URL in the PostgreSQL test run)
 
 
-def _counts(db: Path) -> dict[str, int]:
-    engine = create_engine(f"sqlite:///{db}")
+def _counts(url: str) -> dict[str, int]:
+    engine = create_engine(url)
     with engine.connect() as conn:
         result = {
             table.__tablename__: conn.execute(select(func.count()).select_from(table)).scalar_one()
@@ -70,8 +72,9 @@ def _run(server: ReplicaServer, out: Path) -> Run:
     }
     feeds = {p.relative_to(out / "feeds").as_posix(): p.read_bytes()
              for p in sorted((out / "feeds").rglob("*")) if p.is_file()}
-    db = out / "aggregator.db"
-    return Run(done.stdout, server.requests, exports, feeds, _counts(db), str(db))
+    url = db_url(None, out)
+    return Run(done.stdout, server.requests, exports, feeds, _counts(url),
+               str(out / "aggregator.db"), url)
 
 
 @pytest.fixture(scope="module")
@@ -231,8 +234,7 @@ def test_every_post_is_fetched_once(runs: list[Run]) -> None:
 
 
 def test_no_mojibake_anywhere_in_the_store(runs: list[Run], tmp_path: Path) -> None:
-    db = Path(runs[1].db)
-    engine = create_engine(f"sqlite:///{db}")
+    engine = create_engine(runs[1].url)
     with engine.connect() as conn:
         for table in (IssueRow, PostRow, StoryRow):
             for row in conn.execute(select(table)):

@@ -45,7 +45,8 @@ def test_status_lists_every_run_of_every_source(tmp_path: Path) -> None:
     assert report["quarantine"] == []
 
 
-def test_a_field_collapsing_after_a_template_change_fails_the_run(tmp_path: Path) -> None:
+def test_a_field_collapsing_after_a_template_change_fails_the_run(tmp_path: Path,
+                                                                  db_url: str) -> None:
     mirror = next(key for key, site in SITES.items() if site.platform == "wordpress")
     replica = tmp_path / "replica"
     shutil.copytree(DEFAULT_ROOT, replica)
@@ -53,7 +54,7 @@ def test_a_field_collapsing_after_a_template_change_fails_the_run(tmp_path: Path
     for page in (replica / "sites" / SITES[mirror].host).rglob("*.html"):
         text = page.read_text(encoding="utf-8")
         page.write_text(re.sub(r"<time\b[^>]*>.*?</time>", "", text), encoding="utf-8")
-    db = f"sqlite:///{tmp_path / 'store.db'}"
+    db = db_url  # conftest: a fresh database on the run's backend
     store = Store.open(db)
     now = datetime.now(UTC)
     for _ in range(3):  # the recent history: every post had its date

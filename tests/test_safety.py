@@ -42,9 +42,9 @@ def test_export_from_a_mistyped_database_keeps_the_outputs(
 
 
 def test_export_from_an_empty_store_keeps_the_outputs(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     before = _good_outputs(tmp_path)
-    db = f"sqlite:///{tmp_path / 'aggregator.db'}"
+    db = db_url  # conftest: a fresh database on the run's backend
     Store.open(db).close()
     assert main(["export", "--out", str(tmp_path), "--db", db]) == 1
     assert "nothing exported" in _one_error_line(capsys)
@@ -190,7 +190,7 @@ def test_two_processes_writing_the_same_rows_never_fail(backend: str, tmp_path: 
             admin.dispose()
 
 
-def test_a_document_the_store_cannot_hold_is_quarantined_not_fatal(tmp_path: Path) -> None:
+def test_a_document_the_store_cannot_hold_is_quarantined_not_fatal(db_url: str) -> None:
     from dataclasses import replace
 
     from scrapy.utils.test import get_crawler
@@ -201,7 +201,7 @@ def test_a_document_the_store_cannot_hold_is_quarantined_not_fatal(tmp_path: Pat
     from aggregator.spiders.aiweekly import AiweeklySpider
     from tests.test_store import make_issue
 
-    crawler = get_crawler(AiweeklySpider, {"AGGREGATOR_DB_URL": f"sqlite:///{tmp_path / 'a.db'}"})
+    crawler = get_crawler(AiweeklySpider, {"AGGREGATOR_DB_URL": db_url})
     pipeline = StorePipeline.from_crawler(crawler)
     pipeline.open_spider()
     huge = replace(make_issue(481), number=2**70)  # beyond any integer column

@@ -21,9 +21,11 @@ from sqlalchemy.engine import Connection, Engine
 from aggregator.store.schema import sqlite_path
 
 
-def _pg_key(source: str) -> int:
+def _pg_key(source: str, schema: str) -> int:
     # A stable signed 63-bit key per source; the namespace keeps clear of other users' locks.
-    digest = hashlib.sha256(f"aggregator-crawl:{source}".encode()).digest()
+    # Advisory locks are per database, and a store is a schema: two stores in one database
+    # (the tests' throwaway schemas) must not block each other.
+    digest = hashlib.sha256(f"aggregator-crawl:{schema}:{source}".encode()).digest()
     return int.from_bytes(digest[:8], "big") & 0x3FFF_FFFF_FFFF_FFFF
 
 
@@ -35,14 +37,17 @@ class SourceLock:
         self.path = sqlite_path(url)
         self._file: IO[str] | None = None
         self._conn: Connection | None = None
+        self._key = 0  # the advisory lock's key, once taken on PostgreSQL
 
     def acquire(self) -> bool:
         if self.path is not None:
             return self._acquire_file(self.path)
         if self.engine.dialect.name == "postgresql":
             conn = self.engine.connect()
+            schema = str(conn.execute(text("SELECT current_schema()")).scalar())
+            self._key = _pg_key(self.source, schema)
             got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"),
-                                    {"k": _pg_key(self.source)}).scalar())
+                                    {"k": self._key}).scalar())
             conn.commit()
             if not got:
                 conn.close()
@@ -79,7 +84,7 @@ class SourceLock:
             self._file.close()
             self._file = None
         if self._conn is not None:
-            self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _pg_key(self.source)})
+            self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self._key})
             self._conn.commit()
             self._conn.close()
             self._conn = None
