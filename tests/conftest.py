@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import Engine
 
 from aggregator.config import DB_ENV
 from aggregator.store import Store
@@ -76,25 +77,62 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                                                         "SQLite run"))
 
 
+_ADMIN: dict[str, Engine] = {}  # one admin engine per test process and server URL
+_CLEAN: list[str] = []  # schemas handed out that a test left empty: the next test may take one
+
+
+def _admin(url: str) -> Engine:
+    from sqlalchemy import create_engine
+
+    if url not in _ADMIN:
+        _ADMIN[url] = create_engine(url)
+    return _ADMIN[url]
+
+
+def _schema_url(url: str, schema: str) -> str:
+    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+
+
 @contextmanager
 def pg_schema(tag: str = "aggtest") -> Iterator[str]:
-    """A fresh, empty PostgreSQL schema; yields a URL whose connections use only it."""
-    from sqlalchemy import create_engine, text
+    """A fresh, empty PostgreSQL schema; yields a URL whose connections use only it. Dropped
+    afterwards, unless the test left it empty (most tests never open a store): then the next
+    test gets it, which saves a CREATE and a DROP per test."""
+    from sqlalchemy import text
 
     url = os.environ.get(PG_ENV)
     if not url:
         pytest.skip(f"PostgreSQL tests need {PG_ENV} (set by .ci/run)")
-    schema = f"{tag}_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in url else "?"
+    admin = _admin(url)
+    if _CLEAN:
+        schema = _CLEAN.pop()
+    else:
+        schema = f"{tag}_{uuid.uuid4().hex[:12]}"
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     try:
-        yield f"{url}{sep}options=-csearch_path%3D{schema}"
+        yield _schema_url(url, schema)
     finally:
         with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            used = conn.execute(text("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON "
+                                     "n.oid = c.relnamespace WHERE n.nspname = :s"),
+                                {"s": schema}).scalar()
+            if used:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        if not used:
+            _CLEAN.append(schema)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Drop the empty schemas still held for reuse."""
+    from sqlalchemy import text
+
+    for admin in _ADMIN.values():
+        with admin.begin() as conn:
+            for schema in _CLEAN:
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         admin.dispose()
+    _CLEAN.clear()
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ import pytest
 from aggregator.app import EXIT_LOCKED
 from aggregator.replica import ReplicaServer
 from aggregator.sites import SITES
+from aggregator.store.locks import _pg_key
 
 SLOW = ["-s", "DOWNLOAD_DELAY=0.4", "-s", "AUTOTHROTTLE_ENABLED=False",
         "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1", "--quiet"]
@@ -103,9 +104,12 @@ def test_the_same_source_twice_is_refused_on_postgresql(server: ReplicaServer,
     first = _run(server, key, tmp_path / "a", db, fast=False)
     try:
         deadline = time.monotonic() + 30
-        with admin.connect() as conn:  # the first crawl holds its advisory lock
-            while not conn.execute(text("SELECT count(*) FROM pg_locks WHERE "
-                                        "locktype = 'advisory' AND granted")).scalar():
+        # The first crawl holds its advisory lock (its own: other tests may crawl at once).
+        lock = _pg_key(key, schema)
+        with admin.connect() as conn:
+            while not conn.execute(text(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                    "AND ((classid::bigint << 32) | objid::bigint) = :k"), {"k": lock}).scalar():
                 assert time.monotonic() < deadline, "the first crawl never took its lock"
                 time.sleep(0.2)
         second = _run(server, key, tmp_path / "b", db, fast=True)

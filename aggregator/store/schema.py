@@ -16,12 +16,15 @@ import shlex
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Connection, Engine, make_url
 
-from aggregator.store import upgrade
 from aggregator.store.models import Base
+
+if TYPE_CHECKING:
+    from aggregator.store.upgrade import Revision
 
 # pg_advisory_xact_lock key for schema creation: any constant that other code does not use.
 _PG_SCHEMA_LOCK = 0x61676772  # "aggr"
@@ -100,7 +103,9 @@ def upgrade_command(url: str) -> str:
     return f"aggregator db upgrade --db {shlex.quote(masked(url))}"
 
 
-def _check_revision(state: upgrade.Revision, url: str) -> None:
+def _check_revision(state: Revision, url: str) -> None:
+    from aggregator.store import upgrade  # Alembic loads only where a store is opened
+
     if not state.known:
         raise StoreError(f"{masked(url)} has schema revision {state.current}, which this "
                          f"aggregator (schema {upgrade.head()}) does not know: it was made by a "
@@ -113,6 +118,8 @@ def ensure_schema(engine: Engine, url: str, *, create: bool = True) -> None:
     A store at an older revision (or made before migrations) raises :class:`SchemaBehind`
     naming the command that migrates it.
     """
+    from aggregator.store import upgrade
+
     with _schema_transaction(engine, url) as conn:
         _check_ours(conn, url, create=create)
         state = upgrade.revision_of(conn)
@@ -135,8 +142,10 @@ def _engine(url: str) -> Iterator[Engine]:
         engine.dispose()
 
 
-def upgrade_schema(url: str) -> tuple[upgrade.Revision, upgrade.Revision]:
+def upgrade_schema(url: str) -> tuple[Revision, Revision]:
     """Migrate the database at ``url`` to head (an empty one is created); (before, after)."""
+    from aggregator.store import upgrade
+
     with _engine(url) as engine, _schema_transaction(engine, url) as conn:
         _check_ours(conn, url, create=True)
         before = upgrade.revision_of(conn)
@@ -145,8 +154,10 @@ def upgrade_schema(url: str) -> tuple[upgrade.Revision, upgrade.Revision]:
         return before, upgrade.revision_of(conn)
 
 
-def schema_revision(url: str) -> upgrade.Revision:
+def schema_revision(url: str) -> Revision:
     """Where the database at ``url`` stands (it must be ours, or empty)."""
+    from aggregator.store import upgrade
+
     with _engine(url) as engine, engine.connect() as conn:
         _check_ours(conn, url, create=True)
         state = upgrade.revision_of(conn)

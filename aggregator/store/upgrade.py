@@ -23,7 +23,7 @@ from aggregator.store.models import Base
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 BASELINE = "0001_baseline"  # the schema of 0.1.0, the last release without alembic_version
-LEGACY = "0.1.0 (no alembic_version)"  # how a pre-migration store's revision is shown
+LEGACY = "0.1.0, before migrations"  # how a pre-migration store's revision is shown
 
 
 def config(connection: Connection | None = None) -> Config:
@@ -35,9 +35,13 @@ def config(connection: Connection | None = None) -> Config:
 
 
 @cache
+def _scripts() -> ScriptDirectory:
+    return ScriptDirectory.from_config(config())  # reads the revision files once per process
+
+
 def head() -> str:
     """The revision this release's models correspond to."""
-    revision = ScriptDirectory.from_config(config()).get_current_head()
+    revision = _scripts().get_current_head()
     assert revision is not None, "the migrations have one head"
     return revision
 
@@ -62,8 +66,7 @@ class Revision:
         """A revision of this release (else a newer release made the database)."""
         if self.current is None:
             return True
-        scripts = ScriptDirectory.from_config(config())
-        return self.current in {script.revision for script in scripts.walk_revisions()}
+        return self.current in {script.revision for script in _scripts().walk_revisions()}
 
 
 def revision_of(conn: Connection) -> Revision:
@@ -79,7 +82,7 @@ def create_at_head(conn: Connection) -> None:
     """A new, empty store: today's tables straight from the models, stamped as head (the
     same schema the migrations reach; a test compares the two)."""
     Base.metadata.create_all(conn)
-    MigrationContext.configure(conn).stamp(ScriptDirectory.from_config(config()), "head")
+    MigrationContext.configure(conn).stamp(_scripts(), "head")
 
 
 def upgrade(conn: Connection) -> None:
