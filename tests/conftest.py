@@ -62,6 +62,12 @@ def backend() -> str:
     return value
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # A store configured for real use must never receive the tests' rows: every test gets its
+    # own (SQLite beside its outputs, or its PostgreSQL schema, set below).
+    os.environ.pop(DB_ENV, None)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if backend() != "postgresql":
         return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -151,3 +152,21 @@ def test_numbers_read_from_pages_of_eleven_digits_fit(store: Store) -> None:
     (stored,) = store.posts()
     assert (stored.post_id, stored.stated_issue_number) == (98_765_432_101, big)
     assert store.links()[row].issue_number == big
+
+
+def test_commands_store_into_the_backend_of_the_test_run(tmp_path: Path) -> None:
+    # What makes the PostgreSQL run cover the CLI: a command without --db resolves its store
+    # to the test's own fresh schema there (and to OUT/aggregator.db in the SQLite run).
+    from aggregator.config import db_url
+    from tests.conftest import backend
+
+    url = db_url(None, tmp_path)
+    if backend() == "sqlite":
+        assert url == f"sqlite:///{tmp_path / 'aggregator.db'}"
+        return
+    assert url.startswith("postgresql") and "search_path" in url
+    store = Store.open(url)
+    try:
+        assert store.is_empty()
+    finally:
+        store.close()
