@@ -359,7 +359,8 @@ def build_parser() -> argparse.ArgumentParser:
                         description="`db upgrade` migrates the store to this release's schema "
                                     "(a store made by an older release, or an empty database); "
                                     "`db current` shows the schema revision it is at.")
-    db.add_argument("action", choices=("upgrade", "current"))
+    db.add_argument("action", choices=("upgrade", "current"),
+                    help="upgrade: migrate to this release's schema; current: show the revision")
     _add_store_options(db, "data")
     db.set_defaults(func=cmd_db)
 
