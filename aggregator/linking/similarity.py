@@ -1,0 +1,149 @@
+"""Paraphrase similarity: IDF-weighted term vectors that survive rewording and translation.
+
+Every document gets a vector in a **shared space** (``cross``): English content-word stems
+(``w:``), the language-neutral anchors of :mod:`aggregator.anchors` (names, numbers with
+units, dates, links, glossary entities) and, for Chinese, its words carried to English stems
+through the CC-CEDICT bridge (:mod:`.bridge`) plus the Latin words it contains. A Chinese
+document also gets a **native** vector (its own jieba words ``z:``, its Latin words and its
+anchors) used between two Chinese texts, where the words themselves are more exact than their
+translations. Weights are sublinear TF times IDF over the documents being linked, rows
+L2-normalized, so a score is a cosine in [0, 1].
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+from scipy.sparse import csr_matrix as CSR
+
+from aggregator.linking.bridge import bridge_word, cedict
+from aggregator.linking.documents import LinkDoc
+from aggregator.linking.segment import en_terms, zh_words
+
+# An anchor is a fact (a number with its unit, a name, a link): it counts this many times a
+# content word of the same rarity. Not tuned: ablations in benchmarks/linking_real.py show
+# the figures for 1 and 2.
+ANCHOR_WEIGHT = 2.0
+
+
+@dataclass(frozen=True)
+class SimilarityOptions:
+    """Which signals go into the vectors (the benchmark's ablations switch them off)."""
+
+    words: bool = True  # English content words / Chinese jieba words
+    bridge: bool = True  # Chinese words carried to English through CC-CEDICT
+    anchors: bool = True  # names, numbers, dates, links, glossary entities
+    latin: bool = True  # Latin words inside Chinese text
+    anchor_weight: float = ANCHOR_WEIGHT
+
+
+DEFAULT_OPTIONS = SimilarityOptions()
+
+
+F32 = npt.NDArray[np.float32]
+Row = tuple[tuple[str, ...], F32]  # interned keys and their term frequencies
+_NO_ROW: Row = ((), np.zeros(0, dtype=np.float32))
+
+
+@dataclass(frozen=True, slots=True)
+class DocTerms:
+    """Term frequencies of one document: ``cross`` (shared space) and, for Chinese, ``native``.
+
+    Compact (interned keys, float32 frequencies: ~1 KB a short document) because
+    ``aggregator link`` keeps one per input document until it groups them.
+    """
+
+    doc_id: str
+    lang: str
+    cross: Row
+    native: Row = _NO_ROW
+
+
+def doc_terms(
+    doc: LinkDoc, anchors: frozenset[str], options: SimilarityOptions = DEFAULT_OPTIONS
+) -> DocTerms:
+    """The term frequencies of ``doc`` (Chinese in Simplified script, as a LinkDoc holds it);
+    ``anchors`` are its :class:`~aggregator.linking.features.Features` anchors."""
+    text = f"{doc.title}\n{doc.text}"
+    shared: defaultdict[str, float] = defaultdict(float)
+    if options.anchors:
+        for key in anchors:
+            shared[key] += options.anchor_weight
+    if doc.lang == "en":
+        cross = defaultdict(float, shared)
+        if options.words:
+            for t in en_terms(text):
+                cross["w:" + t] += 1.0
+        return DocTerms(doc.id, doc.lang, _freeze(cross))
+    if options.latin:
+        for t in en_terms(text):
+            shared["w:" + t] += 1.0
+    cross, native = defaultdict(float, shared), defaultdict(float, shared)
+    table = cedict() if options.bridge else None
+    for word in zh_words(text):
+        if options.words:
+            native["z:" + word] += 1.0
+        if table is not None:
+            # A word's senses share its one occurrence: a word with six candidate
+            # translations must not count six times; IDF lifts the rare, telling one.
+            terms = bridge_word(word, table)
+            for t in terms:
+                cross["w:" + t] += 1.0 / len(terms)
+    return DocTerms(doc.id, doc.lang, _freeze(cross), _freeze(native))
+
+
+def _freeze(counts: Mapping[str, float]) -> Row:
+    keys = sorted(counts)
+    return tuple(sys.intern(k) for k in keys), np.asarray([counts[k] for k in keys],
+                                                          dtype=np.float32)
+
+
+class TermMatrix:
+    """Rows of unit-length TF-IDF vectors for one space (``cross`` or ``native``)."""
+
+    def __init__(self, rows: Sequence[Row]) -> None:
+        vocab: dict[str, int] = {}
+        indptr = [0]
+        indices: list[int] = []
+        for keys, _tf in rows:
+            indices.extend(vocab.setdefault(k, len(vocab)) for k in keys)
+            indptr.append(len(indices))
+        tf = (np.concatenate([r[1] for r in rows]).astype(np.float64) if rows
+              else np.zeros(0))
+        # Sublinear TF: a word said three times is not three times the evidence.
+        values = np.where(tf >= 1.0, 1.0 + np.log(np.maximum(tf, 1.0)), tf)
+        n = len(rows)
+        raw = CSR(
+            (values, np.asarray(indices, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
+            shape=(n, len(vocab)),
+        )
+        self.df: npt.NDArray[np.int64] = np.bincount(raw.indices, minlength=len(vocab))
+        idf = np.log1p(n / np.maximum(self.df, 1))
+        weighted = CSR(raw.multiply(idf[np.newaxis, :]))
+        norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        self.matrix: CSR = CSR(sp.diags(1.0 / norms) @ weighted)
+        self.vocab = vocab
+
+    def __len__(self) -> int:
+        return int(self.matrix.shape[0])
+
+    def capped(self, cap: int) -> CSR:
+        """The matrix without the columns of terms in more than ``cap`` rows (retrieval only:
+        a term half the documents have proposes nothing worth deciding on)."""
+        keep = np.flatnonzero(self.df <= cap)
+        return CSR(self.matrix[:, keep])
+
+    def scores(self, rows_a: npt.NDArray[np.int64], rows_b: npt.NDArray[np.int64]
+               ) -> npt.NDArray[np.float64]:
+        """Exact cosine of each (rows_a[k], rows_b[k])."""
+        if len(rows_a) == 0:
+            return np.zeros(0)
+        m = self.matrix
+        return np.asarray(m[rows_a].multiply(m[rows_b]).sum(axis=1)).ravel()
