@@ -90,8 +90,8 @@ def _records(root: Path, background: bool) -> Iterator[tuple[str, dict[str, Any]
     with (root / "distractors.jsonl").open(encoding="utf-8") as fh:
         for line in fh:
             d = json.loads(line)
-            yield d["id"], {"id": _opaque(d["id"]), "lang": d["lang"], "title": d.get("title") or "",
-                            "text": text_of(d)}
+            yield d["id"], {"id": _opaque(d["id"]), "lang": d["lang"],
+                            "title": d.get("title") or "", "text": text_of(d)}
 
 
 def load(root: Path, background: bool) -> tuple[list[Doc], float]:
@@ -277,7 +277,7 @@ ABLATIONS: list[tuple[str, SimilarityOptions]] = [
     ("anchors only (no words, no bridge)",
      replace(DEFAULT_OPTIONS, words=False, bridge=False, latin=False)),
     ("no Latin words inside Chinese", replace(DEFAULT_OPTIONS, latin=False)),
-    ("anchor weight 1 (not 2)", replace(DEFAULT_OPTIONS, anchor_weight=1.0)),
+    ("anchor weight 2 (not 1)", replace(DEFAULT_OPTIONS, anchor_weight=2.0)),
 ]
 
 
