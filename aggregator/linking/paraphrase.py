@@ -191,7 +191,11 @@ def group_edges(
         members.setdefault(uf.find(doc_id), []).append(i)
     for e in weak:
         ra, rb = uf.find(ids[e.a]), uf.find(ids[e.b])
-        if ra == rb or not _supported(spaces, members[ra], members[rb], thresholds):
+        if ra == rb:
+            continue
+        # Two single documents: the accepted pair is all the support there is to ask.
+        single = len(members[ra]) == 1 and len(members[rb]) == 1
+        if not single and not _supported(spaces, members[ra], members[rb], thresholds):
             continue
         uf.union(ra, rb)
         root = uf.find(ra)
