@@ -19,6 +19,7 @@ documents being linked:
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -48,6 +49,12 @@ TOP_K = 12
 DF_CAP_MIN = 50
 DF_CAP_SHARE = 0.02
 _CHUNK = 2048
+# Decision, besides the threshold: the pair shares a rare fact anchor of these kinds (dates
+# and topic words identify no item). Costs 0.014 pairwise F1 on the development set and
+# keeps templated posts about different items apart (benchmarks/linking.py byod scenario).
+FACT_KINDS = ("name:", "num:", "link:", "ent:")
+FACT_MAX_SHARE = 0.1
+FACT_MIN_DF = 8  # a group of paraphrases shares its facts: a small input keeps them
 
 
 def pair_type(a: str, b: str) -> str:
@@ -69,6 +76,7 @@ class Spaces:
     cross: TermMatrix
     native: TermMatrix
     zh_row: npt.NDArray[np.int64]  # -1 for non-Chinese documents
+    facts: tuple[frozenset[str], ...]  # each document's name / number / link / entity anchors
 
     @classmethod
     def of(cls, terms: Sequence[DocTerms]) -> Spaces:
@@ -81,6 +89,7 @@ class Spaces:
             TermMatrix([t.cross for t in terms]),
             TermMatrix([terms[i].native for i in zh]),
             zh_row,
+            _rare_facts(terms),
         )
 
     def scores(self, a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]
@@ -94,6 +103,15 @@ class Spaces:
         if rest.any():
             out[rest] = self.cross.scores(a[rest], b[rest])
         return out
+
+
+def _rare_facts(terms: Sequence[DocTerms]) -> tuple[frozenset[str], ...]:
+    """Each document's fact anchors that are in at most :data:`FACT_MAX_SHARE` of the
+    documents (at least :data:`FACT_MIN_DF`): "AI" in every other text identifies nothing."""
+    facts = [frozenset(k for k in t.cross[0] if k.startswith(FACT_KINDS)) for t in terms]
+    df = Counter(k for f in facts for k in f)
+    limit = max(FACT_MIN_DF, int(FACT_MAX_SHARE * len(terms)))
+    return tuple(frozenset(k for k in f if df[k] <= limit) for f in facts)
 
 
 def _top_pairs(query: CSR, base: CSR, q_rows: npt.NDArray[np.int64],
@@ -158,8 +176,13 @@ def accepted_edges(spaces: Spaces, pairs: Sequence[tuple[int, int]],
     for (a, b), s in zip(pairs, scores.tolist(), strict=True):
         kind = pair_type(spaces.langs[a], spaces.langs[b])
         limit = thresholds.get(kind)
-        if limit is not None and s >= limit:
-            edges.append(Edge(a, b, kind, round(s, 6)))
+        if limit is None or s < limit:
+            continue
+        # Two texts on one item name at least one rare thing in common (a name, a figure,
+        # a link); two posts written from one template share many words and no such fact.
+        if not spaces.facts[a] & spaces.facts[b]:
+            continue
+        edges.append(Edge(a, b, kind, round(s, 6)))
     return edges
 
 
