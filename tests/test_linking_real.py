@@ -182,3 +182,28 @@ def test_link_command_groups_mixed_paraphrases_as_a_reader_would(
     paraphrased = [r for r in rows if r["method"] == "paraphrase"]
     assert paraphrased and all(0 < r["score"] <= 1 and r["similar_to"] for r in paraphrased)
     assert "3 groups" in capsys.readouterr().out
+
+
+def test_one_loose_pair_never_joins_two_confident_pairs() -> None:
+    from aggregator.linking.paraphrase import (
+        CONFIDENT_MARGIN,
+        THRESHOLDS,
+        Edge,
+        Spaces,
+        group_edges,
+    )
+    from aggregator.linking.similarity import doc_terms
+
+    records = [FALCON_EN, FALCON_EN2, OFFICE_EN, DRONE_EN, DRONE_ZH]
+    docs = [doc_from_record(r) for r in records]
+    spaces = Spaces.of([doc_terms(d, frozenset()) for d in docs])
+    sure = THRESHOLDS["en-en"] + CONFIDENT_MARGIN + 0.1
+    loose = THRESHOLDS["en-en"] + CONFIDENT_MARGIN / 2
+    edges = [Edge(0, 1, "en-en", sure), Edge(2, 3, "en-en", sure),  # two confident pairs
+             Edge(1, 2, "en-en", loose)]  # and one loose pair between them
+    groups = group_edges(spaces, edges)
+    assert groups["falcon-en"] == groups["falcon-en2"] != groups["office-en"]
+    assert groups["office-en"] == groups["drone-en"]
+    # A single document may join a pair on one loose link (half the pairs across agree).
+    groups = group_edges(spaces, [*edges, Edge(3, 4, "en-zh", THRESHOLDS["en-zh"])])
+    assert groups["drone-zh"] == groups["drone-en"]
