@@ -54,7 +54,7 @@ SUPPORT_SAMPLE = 12
 TOP_K = 12
 DF_CAP_MIN = 50
 DF_CAP_SHARE = 0.02
-_CHUNK = 2048
+_CHUNK = 256  # rows per sparse product: bounds its memory (~chunk x documents)
 # Decision, besides the threshold: the pair shares a rare fact anchor of these kinds (dates
 # and topic words identify no item). Costs 0.014 pairwise F1 on the development set and
 # keeps templated posts about different items apart (benchmarks/linking.py byod scenario).
