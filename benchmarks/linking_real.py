@@ -12,8 +12,8 @@ Every text becomes one document ``{id, lang, title, text}`` (no URL: the URL is 
 ``--background`` appends the item's background paragraph to its text, off by default).
 Figures are **cross-validated**: groups (and distractors) are dealt into ``--folds`` folds;
 for each fold the paraphrase thresholds are tuned on the other folds (per pair type, the
-lowest threshold whose pairwise precision over the retrieved candidates is >= ``--precision``,
-i.e. the best F1 among those), then the held-out fold is linked **on its own** with
+threshold with the best pairwise F1 among those whose precision over the retrieved candidate
+pairs is >= ``--precision``), then the held-out fold is linked **on its own** with
 :func:`aggregator.linking.link_corpus`'s pipeline and scored; no fold is scored with a
 threshold it helped choose. Printed: pairwise precision / recall / F1 for en-en, zh-zh, en-zh
 and all pairs, B-cubed and exact-group figures, the same for the copy/mirror layers alone
@@ -198,8 +198,8 @@ HEADER = ("| run | en–en P R F1 | zh–zh P R F1 | en–zh P R F1 | all pairs 
 
 
 def tune(docs: Sequence[Doc], terms: Sequence[DocTerms], precision: float) -> dict[str, float]:
-    """Per pair type, the lowest threshold whose pairwise precision over the retrieved
-    candidate pairs of ``docs`` is >= ``precision`` (the best F1 among those)."""
+    """Per pair type, the threshold with the best pairwise F1 among those whose precision
+    over the retrieved candidate pairs of ``docs`` is >= ``precision``."""
     spaces = Spaces.of(terms)
     pairs = candidate_pairs(spaces)
     arr = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
@@ -273,7 +273,8 @@ def cross_validate(docs: Sequence[Doc], terms: Sequence[DocTerms], k: int, preci
 ABLATIONS: list[tuple[str, SimilarityOptions]] = [
     ("no dictionary bridge (anchors + Latin words across languages)",
      replace(DEFAULT_OPTIONS, bridge=False)),
-    ("no anchors (words and bridge only)", replace(DEFAULT_OPTIONS, anchors=False)),
+    ("no anchors (words and bridge only, so no shared-fact rule either)",
+     replace(DEFAULT_OPTIONS, anchors=False)),
     ("anchors only (no words, no bridge)",
      replace(DEFAULT_OPTIONS, words=False, bridge=False, latin=False)),
     ("no Latin words inside Chinese", replace(DEFAULT_OPTIONS, latin=False)),
