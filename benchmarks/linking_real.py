@@ -283,10 +283,14 @@ ABLATIONS: list[tuple[str, SimilarityOptions]] = [
 
 
 def _scale(n: int) -> None:
-    """Time ``aggregator link`` on ``n`` generated short documents (benchmarks/link_memory.py's
-    generator), in a child process: wall seconds and peak RSS."""
+    """``aggregator link`` on ``n`` generated short documents (benchmarks/link_memory.py's
+    generator): wall seconds and peak RSS of the command in a child process, then each stage
+    timed in this process, in one run, so the stages compare as ratios."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from link_memory import Generator, measure
+
+    from aggregator.linking.corpus import _results
+    from aggregator.linking.packed import PackedFeatures, group_packed
 
     with tempfile.TemporaryDirectory() as tmp:
         src, out = Path(tmp) / "in.jsonl", Path(tmp) / "out.jsonl"
@@ -296,8 +300,28 @@ def _scale(n: int) -> None:
                 fh.write(gen.next())
         wall, rss = measure(src, out, ROOT)
         methods = Counter(json.loads(line)["method"] for line in out.open(encoding="utf-8"))
-    print(f"\naggregator link on {n:,} generated documents: {wall:.1f} s, peak RSS {rss:.0f} MB "
-          f"({wall / n * 1000:.2f} s per 1,000); methods {dict(sorted(methods.items()))}")
+        print(f"\naggregator link on {n:,} generated documents: {wall:.1f} s, peak RSS "
+              f"{rss:.0f} MB; methods {dict(sorted(methods.items()))}")
+        records = [json.loads(line) for line in src.open(encoding="utf-8")]
+    clock = time.perf_counter()
+    links = [doc_from_record(r) for r in records]
+    feats = [compute_features(d) for d in links]
+    packed = [PackedFeatures.pack(f) for f in feats]
+    t_features = time.perf_counter() - clock
+    clock = time.perf_counter()
+    terms = [doc_terms(d, f.anchors) for d, f in zip(links, feats, strict=True)]
+    t_terms = time.perf_counter() - clock
+    clock = time.perf_counter()
+    grouping = group_packed(packed)
+    t_group = time.perf_counter() - clock
+    clock = time.perf_counter()
+    list(_results([(p.doc_id, p.lang) for p in packed], grouping, terms))
+    t_para = time.perf_counter() - clock
+    before = t_features + t_group
+    print(f"  stages in one run: features {t_features:.1f} s, copy/mirror grouping "
+          f"{t_group:.1f} s (= before: {before:.1f} s); paraphrase terms {t_terms:.1f} s "
+          f"({t_terms / t_features:.2f}x features), paraphrase linking {t_para:.1f} s; "
+          f"after / before = {(before + t_terms + t_para) / before:.2f}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -13,7 +13,7 @@ L2-normalized, so a score is a cosine in [0, 1].
 from __future__ import annotations
 
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -98,15 +98,15 @@ def doc_terms(
         for t in en_terms(text):
             shared["w:" + t] += 1.0
     cross, native = defaultdict(float, shared), defaultdict(float, shared)
-    for word in zh_words(text):
+    for word, count in Counter(zh_words(text)).items():
         if options.words:
-            native["z:" + word] += 1.0
+            native["z:" + word] += count
         if options.bridge:
-            # A word's senses share its one occurrence: a word with six candidate
-            # translations must not count six times; IDF lifts the rare, telling one.
+            # A word's senses share its occurrences: a word with six candidate translations
+            # must not count six times; IDF lifts the rare, telling one.
             terms = _bridged(word)
             for t in terms:
-                cross[t] += 1.0 / len(terms)
+                cross[t] += count / len(terms)
     return DocTerms(doc.id, doc.lang, _freeze(cross), _freeze(native))
 
 
