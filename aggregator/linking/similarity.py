@@ -148,6 +148,7 @@ class TermMatrix:
         norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
         norms[norms == 0] = 1.0
         self.matrix: CSR = CSR(sp.diags(1.0 / norms) @ weighted)
+        self.matrix.eliminate_zeros()  # corpus stop words: gone, not stored as zeros
         self.vocab = vocab
 
     def __len__(self) -> int:
@@ -166,3 +167,13 @@ class TermMatrix:
             return np.zeros(0)
         m = self.matrix
         return np.asarray(m[rows_a].multiply(m[rows_b]).sum(axis=1)).ravel()
+
+    def shared(self, rows_a: npt.NDArray[np.int64], rows_b: npt.NDArray[np.int64]
+               ) -> npt.NDArray[np.int64]:
+        """How many weighted terms each (rows_a[k], rows_b[k]) has in common."""
+        if len(rows_a) == 0:
+            return np.zeros(0, dtype=np.int64)
+        m = self.matrix
+        both = m[rows_a].multiply(m[rows_b])
+        counts: npt.NDArray[np.int64] = np.diff(CSR(both).indptr).astype(np.int64)
+        return counts
