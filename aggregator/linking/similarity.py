@@ -20,7 +20,6 @@ from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
-import scipy.sparse as sp
 from scipy.sparse import csr_matrix as CSR
 
 from aggregator.linking.bridge import bridge_word, cedict
@@ -128,28 +127,29 @@ class TermMatrix:
     def __init__(self, rows: Sequence[Row]) -> None:
         flat = [k for keys, _tf in rows for k in keys]
         vocab = {k: i for i, k in enumerate(dict.fromkeys(flat))}
-        indices = list(map(vocab.__getitem__, flat))
-        indptr = np.cumsum([0, *(len(keys) for keys, _tf in rows)])
+        indices = np.fromiter(map(vocab.__getitem__, flat), dtype=np.int64, count=len(flat))
+        del flat
+        lengths = np.asarray([len(keys) for keys, _tf in rows], dtype=np.int64)
+        indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
         tf = (np.concatenate([r[1] for r in rows]).astype(np.float64) if rows
               else np.zeros(0))
         # Sublinear TF: a word said three times is not three times the evidence.
-        values = np.where(tf >= 1.0, 1.0 + np.log(np.maximum(tf, 1.0)), tf)
+        data = np.where(tf >= 1.0, 1.0 + np.log(np.maximum(tf, 1.0)), tf)
         n = len(rows)
-        raw = CSR(
-            (values, np.asarray(indices, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
-            shape=(n, len(vocab)),
-        )
-        self.df: npt.NDArray[np.int64] = np.bincount(raw.indices, minlength=len(vocab))
+        self.df: npt.NDArray[np.int64] = np.bincount(indices, minlength=len(vocab))
         idf = np.log1p(n / np.maximum(self.df, 1))
         # A term in a large share of the documents is this corpus's stop word (a template's
         # words, "model" in a set of AI news): it says nothing about which item a text is on.
         idf[self.df > corpus_stop_df(n)] = 0.0
-        weighted = CSR(raw.multiply(idf[np.newaxis, :]))
-        norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
+        data *= idf[indices]
+        # Rows to unit length in place (no weighted copies of the matrix).
+        row_of = np.repeat(np.arange(n), lengths)
+        norms = np.sqrt(np.bincount(row_of, weights=data * data, minlength=n))
         norms[norms == 0] = 1.0
-        self.matrix: CSR = CSR(sp.diags(1.0 / norms) @ weighted)
+        data /= norms[row_of]
+        self.matrix: CSR = CSR((data, indices, indptr), shape=(n, len(vocab)))
         self.matrix.eliminate_zeros()  # corpus stop words: gone, not stored as zeros
-        self.vocab = vocab
+        self.matrix.sort_indices()
 
     def __len__(self) -> int:
         return int(self.matrix.shape[0])
