@@ -76,6 +76,13 @@ DRONE_ZH = {
     "text": "西雅图一家法院以未经许可让送货无人机飞越私人住宅为由，对无人机制造商 Skyline "
             "处以400万美元罚款，并责令对其机队进行独立的安全审计。",
 }
+DRONE_EN2 = {
+    "id": "drone-en2", "lang": "en",
+    "title": "Skyline must pay $4 million over drone flights above Seattle homes",
+    "text": "Drone maker Skyline was fined $4 million by a Seattle court after its delivery "
+            "drones flew over private homes without permission; the court also ordered an "
+            "independent audit of the safety of its fleet.",
+}
 
 ALL = [FALCON_EN, FALCON_EN2, FALCON_ZH, FALCON_ZH2, OFFICE_EN, OFFICE_ZH, DRONE_EN, DRONE_ZH]
 EXPECTED = sorted([
@@ -135,6 +142,14 @@ def test_a_third_document_never_breaks_a_confident_link() -> None:
     assert _together(pair, "falcon-en", "falcon-zh")
     for third in (FALCON_EN2, FALCON_ZH2, OFFICE_EN, OFFICE_ZH, FALCON_HANT):
         assert _together([*pair, third], "falcon-en", "falcon-zh"), third["id"]
+
+
+def test_a_second_english_report_does_not_cost_a_mirror_its_link() -> None:
+    pair = [DRONE_EN, DRONE_ZH, FALCON_EN]
+    assert _together(pair, "drone-en", "drone-zh")
+    records = [*pair, DRONE_EN2]
+    assert _together(records, "drone-en", "drone-zh")
+    assert _together(records, "drone-en2", "drone-zh")
 
 
 def test_unrelated_documents_stay_unlinked() -> None:
