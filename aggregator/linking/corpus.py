@@ -6,17 +6,19 @@ from __future__ import annotations
 import errno
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from aggregator.files import atomic_open
 from aggregator.linking.documents import LinkDoc, doc_from_record
-from aggregator.linking.features import compute_features
+from aggregator.linking.features import Features, compute_features
 from aggregator.linking.groups import Grouping, build_groups
 from aggregator.linking.jsonl import MAX_LINE_BYTES, BadLine, LineError, parse_line, raw_lines
 from aggregator.linking.packed import PackedFeatures, group_packed
+from aggregator.linking.paraphrase import link_paraphrases
+from aggregator.linking.similarity import DEFAULT_OPTIONS, DocTerms, SimilarityOptions, doc_terms
 
 # The summary lists this many bad lines (all are counted): a file of a million broken lines
 # must not make a million-line summary.
@@ -29,10 +31,13 @@ class CorpusResult:
 
     id: str
     group: str
-    method: str  # explicit | embedded-en | zh-anchors | duplicate | representative | none
+    method: str  # explicit | embedded-en | zh-anchors | duplicate | representative |
+    #              paraphrase | none
     score: float
     lang: str
     duplicate_of: str | None = None
+    similar_to: str | None = None  # paraphrase: the document it was most similar to
+
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -44,36 +49,88 @@ class CorpusResult:
         }
         if self.duplicate_of is not None:
             out["duplicate_of"] = self.duplicate_of
+        if self.similar_to is not None:
+            out["similar_to"] = self.similar_to
         return out
 
 
-def link_corpus(docs: Sequence[LinkDoc]) -> list[CorpusResult]:
+def link_corpus(
+    docs: Sequence[LinkDoc],
+    *,
+    paraphrase: bool = True,
+    thresholds: Mapping[str, float] | None = None,
+    options: SimilarityOptions = DEFAULT_OPTIONS,
+) -> list[CorpusResult]:
     """Group an arbitrary mix of English and Chinese documents (text only, no structure).
 
     Per input, in input order: its group (shared across languages by documents describing the
-    same issue or article), the method that put it there and a score in [0, 1].
+    same issue or article), the method that put it there and a score in [0, 1]. Copies and
+    translated mirrors are linked first (:func:`build_groups`); then, unless ``paraphrase``
+    is false, paraphrases in one language and across languages join those groups
+    (:mod:`aggregator.linking.paraphrase`, ``thresholds`` by pair type, default
+    :data:`~aggregator.linking.paraphrase.THRESHOLDS`).
     """
     feats = [compute_features(d) for d in docs]
+    terms = ([doc_terms(d, f.anchors, options) for d, f in zip(docs, feats, strict=True)]
+             if paraphrase else None)
+    return link_features(feats, terms, thresholds)
+
+
+def link_features(
+    feats: Sequence[Features],
+    terms: Sequence[DocTerms] | None,
+    thresholds: Mapping[str, float] | None = None,
+) -> list[CorpusResult]:
+    """:func:`link_corpus` over features already computed (``terms`` in the same order, or
+    None for the copy/mirror layers alone)."""
     grouping = build_groups(feats)
-    return list(_results([(f.doc_id, f.lang) for f in feats], grouping))
+    return list(_results([(f.doc_id, f.lang) for f in feats], grouping, terms, thresholds))
 
 
-def _results(docs: Sequence[tuple[str, str]], grouping: Grouping) -> Iterator[CorpusResult]:
+def _with_paraphrases(
+    grouping: Grouping, terms: Sequence[DocTerms], thresholds: Mapping[str, float] | None
+) -> tuple[dict[str, str], dict[str, tuple[str, float]]]:
+    """(id -> group label, id -> (most similar document, score)) after the paraphrase
+    links. A merged group keeps the label of its largest linked part (ties: the
+    smallest label), so a group the copy/mirror layers made keeps its id."""
+    roots, best = link_paraphrases(terms, base=grouping.group_of, thresholds=thresholds)
+    parts: defaultdict[str, Counter[str]] = defaultdict(Counter)
+    for doc_id, root in roots.items():
+        parts[root][grouping.group_of[doc_id]] += 1
+    label = {root: min(c, key=lambda g: (-c[g], g)) for root, c in parts.items()}
+    return {d: label[r] for d, r in roots.items()}, best
+
+
+def _results(
+    docs: Sequence[tuple[str, str]],
+    grouping: Grouping,
+    terms: Sequence[DocTerms] | None = None,
+    thresholds: Mapping[str, float] | None = None,
+) -> Iterator[CorpusResult]:
     """One result per (id, lang), in that order."""
-    members: Counter[str] = Counter(grouping.group_of.values())
+    base_members: Counter[str] = Counter(grouping.group_of.values())
+    group_of: Mapping[str, str] = grouping.group_of
+    best: dict[str, tuple[str, float]] = {}
+    if terms:
+        group_of, best = _with_paraphrases(grouping, terms, thresholds)
+    members: Counter[str] = Counter(group_of.values())
     for doc_id, lang in docs:
-        group = grouping.group_of[doc_id]
+        group = group_of[doc_id]
         dup = grouping.duplicate_of.get(doc_id)
         decision = grouping.decisions.get(doc_id)
+        similar = None
         if decision is not None and dup is None:
             method, score = decision.method, decision.score
         elif dup is not None:
             method, score = "duplicate", round(grouping.dup_scores.get(doc_id, 1.0), 4)
-        elif members[group] > 1:
+        elif base_members[grouping.group_of[doc_id]] > 1:
             method, score = "representative", 1.0
+        elif members[group] > 1 and doc_id in best:
+            similar, edge_score = best[doc_id]
+            method, score = "paraphrase", round(edge_score, 4)
         else:
             method, score = "none", 0.0
-        yield CorpusResult(doc_id, group, method, score, lang, dup)
+        yield CorpusResult(doc_id, group, method, score, lang, dup, similar)
 
 
 def link_jsonl(
@@ -98,12 +155,15 @@ def link_jsonl(
     out = Path(out_path)
     if out.is_dir():  # fail before the linking, not after it
         raise IsADirectoryError(errno.EISDIR, "output is a directory", str(out))
-    packed, lines, listed, kinds = _read_packed(Path(in_path), max_line_bytes, max_errors_listed)
+    packed, terms, lines, listed, kinds = _read_packed(
+        Path(in_path), max_line_bytes, max_errors_listed
+    )
     grouping = group_packed(packed)
     methods: Counter[str] = Counter()
     langs: defaultdict[str, set[str]] = defaultdict(set)
+    results = list(_results([(p.doc_id, p.lang) for p in packed], grouping, terms))
     with atomic_open(out) as fh:
-        for r in _results([(p.doc_id, p.lang) for p in packed], grouping):
+        for r in results:
             fh.write(json.dumps(r.to_json(), ensure_ascii=False) + "\n")
             methods[r.method] += 1
             langs[r.group].add(r.lang)
@@ -122,10 +182,12 @@ def link_jsonl(
 
 def _read_packed(
     path: Path, max_line_bytes: int, max_listed: int
-) -> tuple[list[PackedFeatures], int, list[BadLine], Counter[str]]:
-    """Packed features of every good line, the number of non-blank lines, the first
-    ``max_listed`` bad lines and the count of each kind (a file of bad lines costs nothing)."""
+) -> tuple[list[PackedFeatures], list[DocTerms], int, list[BadLine], Counter[str]]:
+    """Packed features and paraphrase terms of every good line, the number of non-blank
+    lines, the first ``max_listed`` bad lines and the count of each kind (a file of bad lines
+    costs nothing)."""
     packed: list[PackedFeatures] = []
+    terms: list[DocTerms] = []
     listed: list[BadLine] = []
     kinds: Counter[str] = Counter()
 
@@ -147,16 +209,17 @@ def _read_packed(
                 continue
             lines += 1
             try:
-                p = _packed_features(raw, seen)
+                p, t = _packed_features(raw, seen)
             except LineError as exc:
                 skip(BadLine(number, exc.kind, str(exc)))
                 continue
             seen.add(p.doc_id)
             packed.append(p)
-    return packed, lines, listed, kinds
+            terms.append(t)
+    return packed, terms, lines, listed, kinds
 
 
-def _packed_features(raw: bytes, seen: set[str]) -> PackedFeatures:
+def _packed_features(raw: bytes, seen: set[str]) -> tuple[PackedFeatures, DocTerms]:
     record = parse_line(raw)
     try:
         doc = doc_from_record(record)
@@ -166,6 +229,7 @@ def _packed_features(raw: bytes, seen: set[str]) -> PackedFeatures:
         raise LineError("repeated-id", f"repeated id {doc.id!r}")
     try:
         features = compute_features(doc)
+        terms = doc_terms(doc, features.anchors)
     except Exception as exc:  # one odd document must not cost the rest of the file
         raise LineError("features", f"{type(exc).__name__}: {exc}") from None
-    return PackedFeatures.pack(features)
+    return PackedFeatures.pack(features), terms
