@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import multiprocessing
 import sys
 import time
@@ -23,6 +24,7 @@ import redis
 from scrapy import Request
 from scrapy.settings import Settings
 from scrapy.spiderloader import get_spider_loader
+from scrapy.utils.log import configure_logging
 from scrapy_redis import picklecompat
 from scrapy_redis.dupefilter import RFPDupeFilter
 
@@ -32,6 +34,8 @@ from aggregator.crawl.process import CrawlReport, SourceReport
 from aggregator.relink import ARRIVAL_LAYERS, Linker, LinkReport
 from aggregator.store import Store
 from aggregator.store.locks import SourceLock
+
+logger = logging.getLogger(__name__)
 
 
 class DistributedError(ValueError):
@@ -151,6 +155,7 @@ class Coordinator:
 
     def run(self) -> CrawlReport:
         started = time.monotonic()
+        configure_logging(self.settings)  # what CrawlerProcess does for a one-process crawl
         self._claim()
         store = Store.open(str(self.settings.get("AGGREGATOR_DB_URL")))
         locks: list[SourceLock] = []
@@ -171,8 +176,11 @@ class Coordinator:
                 self.server.hset(self.keys.run, mapping={
                     "coordinator": self.me, "sources": ",".join(running),
                     "started": datetime.now(UTC).isoformat()})
+                logger.info("frontier seeded for %s", ", ".join(running))
                 finish = self._wait(running)
+                logger.info("crawl %s; linking", finish)
                 links = self._link(store) if finish == "finished" else LinkReport()
+                logger.info("linked")
                 report.sources[:0] = self._reports(running, finish, links)
         finally:
             for lock in locks:
@@ -188,6 +196,7 @@ class Coordinator:
         """Until the frontier is drained and no worker is left; the crawl's finish reason."""
         processes = _spawn(sources, self.settings, self.options.workers)
         shown = time.monotonic()
+        drained_at = 0.0
         try:
             while True:
                 self._heartbeat()
@@ -196,6 +205,9 @@ class Coordinator:
                 local = [p for p in processes if p.is_alive()]
                 if queued == inflight == 0 and not local and not alive:
                     return "finished"
+                if queued == inflight == 0 and not drained_at:
+                    drained_at = time.monotonic()
+                    logger.info("frontier drained; waiting for %d workers to stop", len(alive))
                 if processes and not local and not alive:
                     codes = ", ".join(str(p.exitcode) for p in processes)
                     raise DistributedError(

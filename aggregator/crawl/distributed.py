@@ -238,8 +238,10 @@ class FrontierScheduler(Scheduler):  # type: ignore[misc]
             logger.warning("redis: %s", error)
             return
         slot = _engine_slot(self.crawler)
-        if slot is not None and self.has_pending_requests():
-            slot.nextcall.schedule()  # other workers queue requests; don't wait for Scrapy's 5 s
+        if slot is not None:
+            # Other workers queue requests and drain the frontier: look now, not at Scrapy's
+            # next 5 s heartbeat (this also re-runs the idle check that lets the spider close).
+            slot.nextcall.schedule()
 
     def _idle(self, **_: Any) -> None:
         self._ack_finished()

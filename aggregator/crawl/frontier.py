@@ -165,7 +165,9 @@ class ReliableQueue(Base):  # type: ignore[misc]
         super().__init__(server, spider, key, serializer)
         settings = spider.settings
         self.keys = Keys(str(settings.get("AGGREGATOR_REDIS_PREFIX")))
-        self.worker = str(settings.get("AGGREGATOR_WORKER_ID"))
+        # One heartbeat per crawler: a worker process crawls every source, and one source's
+        # crawl ending must not make the others' requests look abandoned.
+        self.worker = f"{settings.get('AGGREGATOR_WORKER_ID')}.{spider.name}"
         self.frontier = Frontier(server, self.keys, spider.name)
         self._entries: dict[int, bytes] = {}  # id(request) -> its serialized form in Redis
 
