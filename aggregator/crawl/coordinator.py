@@ -134,6 +134,7 @@ class Coordinator:
                                    "AGGREGATOR_REDIS_PREFIX to run another one")
         self._clear()
         self._heartbeat()
+        self.server.hset(self.keys.run, "coordinator", self.me)
 
     def _clear(self) -> None:
         names = [self.keys.run, self.keys.changed, self.keys.workers]
@@ -173,9 +174,9 @@ class Coordinator:
             finish = "finished"
             if running:
                 _seed(self.server, self.keys, running, self.settings)
+                # Workers wait for "sources": the run is open once the frontier is seeded.
                 self.server.hset(self.keys.run, mapping={
-                    "coordinator": self.me, "sources": ",".join(running),
-                    "started": datetime.now(UTC).isoformat()})
+                    "sources": ",".join(running), "started": datetime.now(UTC).isoformat()})
                 logger.info("frontier seeded for %s", ", ".join(running))
                 finish = self._wait(running)
                 logger.info("crawl %s; linking", finish)
@@ -287,7 +288,7 @@ def join(settings: Settings) -> int:
     keys = Keys(options.prefix)
     server = _connect(options.redis_url)
     deadline = time.monotonic() + options.join_wait
-    while not server.exists(keys.run):
+    while not server.hexists(keys.run, "sources"):
         if time.monotonic() > deadline:
             raise DistributedError(f"no distributed run on {options.redis_url} (prefix "
                                    f"'{options.prefix}') after {options.join_wait:.0f} s")
