@@ -12,9 +12,11 @@ import asyncio
 import json
 import logging
 import multiprocessing
+import signal
 import sys
+import threading
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from multiprocessing.process import BaseProcess
@@ -196,6 +198,7 @@ class Coordinator:
     def _wait(self, sources: Sequence[str]) -> str:
         """Until the frontier is drained and no worker is left; the crawl's finish reason."""
         processes = _spawn(sources, self.settings, self.options.workers)
+        restore = _sigterm_interrupts()
         shown = time.monotonic()
         drained_at = 0.0
         try:
@@ -227,6 +230,7 @@ class Coordinator:
                 process.join(30)
             return "shutdown"
         finally:
+            restore()
             for process in processes:
                 process.join(5)
 
@@ -269,6 +273,22 @@ class Coordinator:
             f"{url} ({links.reasons.get(url, 'no match')})" for url in links.unlinked_mirrors]
         first["aggregator/link_passes"] = 1
         return reports
+
+
+def _sigterm_interrupts() -> Callable[[], None]:
+    """SIGTERM (systemd stop) stops the run as Ctrl-C does: the workers hand back and stop."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+
+    def restore() -> None:
+        signal.signal(signal.SIGTERM, previous)
+
+    return restore
 
 
 def run_distributed(sources: Sequence[str], settings: Settings, *,
