@@ -138,13 +138,46 @@ def test_two_workers_fetch_every_page_once_and_export_the_same_bytes(
         tmp_path: Path) -> None:
     with pg_database() as db:
         crawl = _crawl(replica, tmp_path / "out", db, *_distributed(redis_url, prefix))
+        assert crawl.code == 0, crawl.output
+        assert set(crawl.pages) == set(single.pages)
+        assert [url for url, n in crawl.pages.items() if n > 1] == []
+        assert sorted(crawl.exports) == sorted(single.exports)
+        assert {"documents.jsonl", "links.jsonl", "issues.parquet"} <= set(crawl.exports)
+        for name, body in single.exports.items():
+            assert crawl.exports[name] == body, name
+        # Again, unchanged: the workers revalidate every page through the shared store.
+        again = _crawl(replica, tmp_path / "out", db, *_distributed(redis_url, prefix))
+    assert again.code == 0, again.output
+    asked = [r for r in replica.requests if not r.url.endswith("/robots.txt")]
+    assert asked and all(r.conditional and r.status == 304 for r in asked)
+    assert {r.url for r in asked} == set(crawl.pages)
+    assert again.exports == crawl.exports
+
+
+def test_workers_joining_from_elsewhere_do_the_crawl_of_a_coordinator_without_workers(
+        replica: ReplicaServer, single: Crawl, redis_url: str, prefix: str,
+        tmp_path: Path) -> None:
+    replica.clear_log()
+    with pg_database() as db:
+        command = _command(replica, tmp_path / "out", db, *_distributed(redis_url, prefix))
+        coordinator = subprocess.Popen([*command, "--workers", "0"], stdout=subprocess.PIPE,
+                                       stderr=subprocess.STDOUT, text=True)
+        try:
+            # "Another machine": the same command line (database, base URLs) with --join.
+            joined = subprocess.run([*command, "--join", "--workers", "1"],
+                                    capture_output=True, text=True, timeout=240, check=False)
+            output, _ = coordinator.communicate(timeout=240)
+        finally:
+            if coordinator.poll() is None:
+                coordinator.kill()
+                coordinator.wait()
+    assert joined.returncode == 0, joined.stdout + joined.stderr
+    assert "Workers finished" in joined.stdout
+    crawl = _finish(replica, tmp_path / "out", subprocess.CompletedProcess(
+        command, coordinator.returncode, output, ""))
     assert crawl.code == 0, crawl.output
-    assert set(crawl.pages) == set(single.pages)
-    assert [url for url, n in crawl.pages.items() if n > 1] == []
-    assert sorted(crawl.exports) == sorted(single.exports)
-    assert {"documents.jsonl", "links.jsonl", "issues.parquet"} <= set(crawl.exports)
-    for name, body in single.exports.items():
-        assert crawl.exports[name] == body, name
+    assert crawl.pages == Counter(dict.fromkeys(single.pages, 1))
+    assert crawl.exports == single.exports
 
 
 def test_a_killed_worker_loses_none_of_its_requests(
