@@ -225,6 +225,47 @@ def test_a_killed_worker_loses_none_of_its_requests(
     assert {url for url, n in crawl.pages.items() if n > 1} <= held
 
 
+def test_sigterm_stops_the_coordinator_and_its_workers(
+        replica: ReplicaServer, single: Crawl, redis_url: str, prefix: str,
+        tmp_path: Path) -> None:
+    import redis
+
+    server = redis.Redis.from_url(redis_url)
+    for url in single.pages:
+        replica.set_fault(url, Fault.slow(0.3))
+    replica.clear_log()
+    try:
+        with pg_database() as db:
+            command = _command(replica, tmp_path / "out", db, *_distributed(
+                redis_url, prefix, "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2"))
+            coordinator = subprocess.Popen(command, stdout=subprocess.PIPE,
+                                           stderr=subprocess.STDOUT, text=True)
+            try:
+                deadline = time.monotonic() + 120
+                while len(replica.requests) < 10 and time.monotonic() < deadline:
+                    assert coordinator.poll() is None, "the run ended before it was stopped"
+                    time.sleep(0.05)
+                pids = [int(json.loads(v)["pid"])
+                        for v in server.hvals(f"{prefix}:workers")]
+                coordinator.send_signal(signal.SIGTERM)
+                output, _ = coordinator.communicate(timeout=120)
+            finally:
+                if coordinator.poll() is None:
+                    coordinator.kill()
+                    coordinator.wait()
+    finally:
+        replica.clear_faults()
+    assert coordinator.returncode == 130, output
+    assert "interrupted" in output
+    assert len(pids) == 2
+    for pid in pids:  # every worker stopped with it
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    assert list(server.scan_iter(f"{prefix}:*")) == []  # and the run's keys are gone
+    server.close()
+    assert not (tmp_path / "out" / "exports").exists()  # nothing published from half a crawl
+
+
 def _stop_a_busy_worker(server: Any, prefix: str, replica: ReplicaServer,
                         coordinator: subprocess.Popen[str]) -> tuple[int, set[str]]:
     """Once the crawl is well under way, freeze (SIGSTOP) a worker that holds requests: its
