@@ -189,7 +189,10 @@ class Coordinator:
             for lock in locks:
                 lock.release()
             store.close()
-            self._clear()
+            # Linking a large archive can outlast the lease: if another coordinator claimed
+            # the prefix meanwhile, its keys are not ours to clear.
+            if text(self.server.hget(self.keys.run, "coordinator") or b"") == self.me:
+                self._clear()
             self.server.delete(self.keys.alive(self.me))
             self.server.close()
         report.seconds = time.monotonic() - started
