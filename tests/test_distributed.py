@@ -261,7 +261,7 @@ def test_sigterm_stops_the_coordinator_and_its_workers(
     for pid in pids:  # every worker stopped with it
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
-    assert list(server.scan_iter(f"{prefix}:*")) == []  # and the run's keys are gone
+    assert list(server.scan_iter(f"{prefix}:*")) == [], output  # and the run's keys are gone
     server.close()
     assert not (tmp_path / "out" / "exports").exists()  # nothing published from half a crawl
 

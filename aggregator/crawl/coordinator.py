@@ -106,12 +106,14 @@ def _merge(snapshots: Sequence[dict[str, Any]]) -> dict[str, Any]:
     merged: dict[str, Any] = {}
     for stats in snapshots:
         for name, value in stats.items():
+            if value is None:
+                continue
             if isinstance(value, bool) or not isinstance(value, int | float | list):
                 merged.setdefault(name, value)
             elif isinstance(value, list):
                 bucket = merged.setdefault(name, [])
                 bucket.extend(v for v in value if v not in bucket)
-            else:
+            elif isinstance(merged.get(name, 0), int | float):
                 merged[name] = merged.get(name, 0) + value
     return merged
 
@@ -141,6 +143,10 @@ class Coordinator:
     def _clear(self) -> None:
         names = [self.keys.run, self.keys.changed, self.keys.workers]
         names += [name for key in self.sources for name in self.keys.of_source(key)]
+        # Heartbeats of workers that died (they expire anyway), never a live coordinator's.
+        names += [n for n in (text(k) for k in self.server.scan_iter(
+            f"{self.keys.alive_prefix}*")) if n != self.keys.alive(self.me)
+            and not n.startswith(f"{self.keys.alive_prefix}coordinator-")]
         self.server.delete(*names)
 
     def _alive_workers(self) -> list[str]:

@@ -151,17 +151,25 @@ class FrontierScheduler(Scheduler):  # type: ignore[misc]
         self.local: deque[Request] = deque()  # remapped / retried requests already held
         self._stats_at = 0.0
         self._heartbeat()
-        self.crawler.signals.connect(self._idle, signal=signals.spider_idle)
-        self.crawler.signals.connect(self._closed, signal=signals.spider_closed)
+        self.crawler.signals.connect(self._idle, signal=signals.spider_idle, weak=False)
         self.ticker = LoopingCall(self._tick)
         self.ticker.start(settings.getfloat("AGGREGATOR_REDIS_POLL", 0.25), now=False)
 
     def close(self, reason: str) -> None:
+        # Called once the downloader and the item pipelines are closed: the stats are final.
         if self.ticker.running:
             self.ticker.stop()
-        if reason == "finished":
-            self._ack([held.entry for held in self.held])  # the engine is done with them all
-            self.held.clear()
+        try:
+            if reason == "finished":
+                self._ack([held.entry for held in self.held])  # the engine is done with them
+                self.held.clear()
+            self._publish_stats(finish_reason=reason)
+            self.server.delete(self.keys.alive(self.worker))
+            if reason != "finished":
+                # Stopped before the end: hand what this worker held to the others now.
+                self.frontier.requeue_dead()
+        except redis.RedisError as error:
+            logger.warning("redis: %s", error)
         super().close(reason)
 
     def __len__(self) -> int:
@@ -252,16 +260,6 @@ class FrontierScheduler(Scheduler):  # type: ignore[misc]
             return  # the coordinator ended the run
         if not self.frontier.drained():
             raise DontCloseSpider  # another worker's request may yet bring more
-
-    def _closed(self, reason: str = "finished", **_: Any) -> None:
-        try:
-            self._publish_stats(finish_reason=reason)
-            self.server.delete(self.keys.alive(self.worker))
-            if reason != "finished":
-                # Stopped before the end: hand what this worker held to the others now.
-                self.frontier.requeue_dead()
-        except redis.RedisError as error:
-            logger.warning("redis: %s", error)
 
 
 def run_worker(keys: Sequence[str], settings: Settings, worker: str | None = None) -> None:
