@@ -101,6 +101,7 @@ def _config(args: argparse.Namespace) -> RunConfig:
         feed_limit=getattr(args, "feed_limit", None),
         formats=getattr(args, "format", None), since=getattr(args, "since", None),
         lang=getattr(args, "lang", None), source=getattr(args, "source", None),
+        redis=getattr(args, "redis", None), workers=getattr(args, "workers", None),
     )
 
 
@@ -120,7 +121,18 @@ def _finish(result: RunResult) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    return _finish(app.run(_config(args)))
+    config = _config(args)
+    if args.join:
+        from aggregator.crawl.coordinator import join
+
+        if not config.redis_url:
+            raise CommandError("--join needs --redis URL (or $AGGREGATOR_REDIS_URL)")
+        failed = join(config.scrapy_settings())
+        if failed:
+            raise CommandError(f"{failed} worker(s) did not finish (run with -v for the log)")
+        print("Workers finished: the coordinator links and writes the outputs")
+        return 0
+    return _finish(app.run(config))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -289,6 +301,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-s", "--set", dest="setting", action="append", default=[],
                      metavar="NAME=VALUE", help="override a Scrapy setting (repeatable)")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    run.add_argument("--redis", metavar="URL",
+                     help="distributed: share the crawl frontier in this Redis, e.g. "
+                          "redis://127.0.0.1:6379/0 (default: $AGGREGATOR_REDIS_URL); needs "
+                          "a PostgreSQL --db every worker reaches")
+    run.add_argument("--workers", type=int, metavar="N",
+                     help="distributed: worker processes to start here (default 2; 0 to only "
+                          "coordinate)")
+    run.add_argument("--join", action="store_true",
+                     help="distributed: only add workers to the run in progress on --redis "
+                          "(another machine); the coordinator links and exports")
     run.set_defaults(func=cmd_run)
 
     demo = sub.add_parser("demo", parents=[common],

@@ -24,6 +24,8 @@ DEFAULT_OUT = Path("data")
 DB_ENV = "AGGREGATOR_DB_URL"
 BASE_URLS_ENV = "AGGREGATOR_BASE_URLS"
 FEED_BASE_ENV = "AGGREGATOR_FEED_BASE_URL"
+REDIS_ENV = "AGGREGATOR_REDIS_URL"
+REDIS_PREFIX_ENV = "AGGREGATOR_REDIS_PREFIX"
 # Where the outputs are served: what `aggregator serve` uses by default.
 DEFAULT_SERVE_HOST, DEFAULT_SERVE_PORT = "127.0.0.1", 8080
 DEFAULT_FEED_BASE_URL = f"http://{DEFAULT_SERVE_HOST}:{DEFAULT_SERVE_PORT}/"
@@ -75,6 +77,14 @@ def default_db_url(out_dir: Path) -> str:
 def db_url(explicit: str | None, out_dir: Path, environ: Mapping[str, str] = os.environ) -> str:
     """``--db``, else ``$AGGREGATOR_DB_URL``, else SQLite in the output directory."""
     return explicit or environ.get(DB_ENV) or default_db_url(out_dir)
+
+
+def redis_url(explicit: str | None, environ: Mapping[str, str] = os.environ) -> str | None:
+    """``--redis``, else ``$AGGREGATOR_REDIS_URL``: set, the run is distributed."""
+    url = explicit or environ.get(REDIS_ENV) or None
+    if url is not None and urlsplit(url).scheme not in ("redis", "rediss", "unix"):
+        raise ConfigError(f"--redis expects a URL such as redis://127.0.0.1:6379/0, got {url!r}")
+    return url
 
 
 def parse_base_urls(values: Iterable[str] | str | None) -> dict[str, str]:
@@ -137,6 +147,8 @@ class RunConfig:
     overrides: dict[str, Any] = field(default_factory=dict)  # Scrapy settings
     progress: bool = True
     outputs: OutputOptions = field(default_factory=OutputOptions)
+    redis_url: str | None = None  # distributed: the shared frontier
+    workers: int | None = None  # distributed: local worker processes (None: the setting's)
 
     @classmethod
     def resolve(cls, *, sources: str | Sequence[str] | None = None, db: str | None = None,
@@ -145,7 +157,10 @@ class RunConfig:
                 feed_base_url: str | None = None, feed_limit: int | None = None,
                 formats: str | None = None, since: str | None = None,
                 lang: str | None = None, source: str | None = None,
+                redis: str | None = None, workers: int | None = None,
                 environ: Mapping[str, str] = os.environ) -> RunConfig:
+        if workers is not None and workers < 0:
+            raise ConfigError(f"--workers must be 0 or more, got {workers}")
         out_dir = Path(out) if out is not None else DEFAULT_OUT
         bases = parse_base_urls(environ.get(BASE_URLS_ENV))
         bases.update(base_urls_setting(base_urls) if isinstance(base_urls, Mapping)
@@ -157,13 +172,17 @@ class RunConfig:
                                         source=source, environ=environ)
         return cls(sources=parse_sources(sources), db_url=db_url(db, out_dir, environ),
                    out_dir=out_dir, base_urls=bases, overrides=extra, progress=not quiet,
-                   outputs=outputs)
+                   outputs=outputs, redis_url=redis_url(redis, environ), workers=workers)
 
     def scrapy_settings(self) -> Settings:
         settings = Settings()
         settings.setmodule("aggregator.settings", priority="project")
         settings.set("AGGREGATOR_DB_URL", self.db_url, priority="cmdline")
         settings.set("AGGREGATOR_BASE_URLS", dict(self.base_urls), priority="cmdline")
+        if self.redis_url:
+            settings.set("AGGREGATOR_REDIS_URL", self.redis_url, priority="cmdline")
+        if self.workers is not None:
+            settings.set("AGGREGATOR_WORKERS", self.workers, priority="cmdline")
         for name, value in self.overrides.items():
             settings.set(name, value, priority="cmdline")
         return settings

@@ -23,6 +23,16 @@ AGGREGATOR_CONDITIONAL_GET = True
 # older ones about once per AGGREGATOR_RECHECK_OLDER_DAYS (listings and feeds: every run).
 AGGREGATOR_RECHECK_RECENT_DAYS = 60.0
 AGGREGATOR_RECHECK_OLDER_DAYS = 7.0
+# Distributed crawling (aggregator.crawl.coordinator): with a Redis URL, `aggregator run` seeds
+# a shared frontier there and starts AGGREGATOR_WORKERS worker processes (0: only coordinate;
+# `aggregator run --join` adds workers from other machines). A worker whose heartbeat is older
+# than AGGREGATOR_REDIS_LEASE seconds counts as dead and its requests go back to the queue.
+AGGREGATOR_REDIS_URL = config.redis_url(None)
+AGGREGATOR_WORKERS = 2
+AGGREGATOR_REDIS_PREFIX = os.environ.get(config.REDIS_PREFIX_ENV, "aggregator")
+AGGREGATOR_REDIS_LEASE = 30.0
+AGGREGATOR_REDIS_POLL = 0.25
+AGGREGATOR_REDIS_JOIN_WAIT = 60.0
 # Sites read with the generic page objects instead of their own (pages flagged in the summary).
 AGGREGATOR_GENERIC_SOURCES: list[str] = []
 

@@ -129,7 +129,15 @@ class _Progress:
 
 
 def run_crawl(keys: Sequence[str], settings: Settings, *, progress: bool = True) -> CrawlReport:
-    """Crawl the sources (one Scrapy process, sources in parallel) and return their figures."""
+    """Crawl the sources (one Scrapy process, sources in parallel) and return their figures.
+
+    With ``AGGREGATOR_REDIS_URL`` set, worker processes share one frontier in Redis instead
+    (:mod:`aggregator.crawl.coordinator`), and the run links once, after they finish.
+    """
+    if settings.get("AGGREGATOR_REDIS_URL"):
+        from aggregator.crawl.coordinator import run_distributed
+
+        return run_distributed(keys, settings, progress=progress)
     started = time.monotonic()
     if not settings.getbool("AGGREGATOR_LOG_TRACEBACKS", True):
         _log_without_tracebacks()
