@@ -52,6 +52,8 @@ SQLITE_ONLY = {
     "tests/test_faults.py": "copies a crawled SQLite file per fault and counts its rows",
     "tests/test_scrapyd.py": "Scrapyd jobs share one SQLite file named in their settings",
     "tests/test_packaging.py": "the installed wheel's demo, away from the checkout's settings",
+    # Not about SQLite, but already on PostgreSQL in both runs: once is enough (~2 minutes).
+    "tests/test_distributed.py": "stores in PostgreSQL itself, so the SQLite run covers it",
 }
 
 
