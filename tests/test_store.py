@@ -135,3 +135,36 @@ def test_a_changed_document_gets_a_new_version_and_the_old_one_stays(store: Stor
     current = store.issue(481)
     assert current is not None and current.title == "Edited title"
     assert current.updated == T0 + timedelta(days=2)
+
+
+def test_a_batch_commits_once_at_its_end_and_rolls_back_on_error(store: Store) -> None:
+    other = Store(store.engine, store.url)  # another connection: sees only what is committed
+    with store.batch():
+        assert store.upsert_issue(make_issue(481), seen=T0, updated=T0) == "new"
+        assert store.issue(481) is not None  # the batch reads its own writes
+        assert other.issue(481) is None  # nothing committed yet
+    assert other.issue(481) is not None
+    with pytest.raises(RuntimeError), store.batch():
+        store.upsert_issue(make_issue(482), seen=T0, updated=T0)
+        raise RuntimeError("interrupted")
+    assert store.issue(482) is None and store.issue(481) is not None
+
+
+def test_a_long_batch_commits_as_it_goes(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    import aggregator.store.store as module
+
+    monkeypatch.setattr(module, "BATCH_CALLS", 3)
+    other = Store(store.engine, store.url)
+    with pytest.raises(RuntimeError), store.batch():
+        for number in (481, 482, 483, 484):
+            store.upsert_issue(make_issue(number), seen=T0, updated=T0)
+        raise RuntimeError("killed")
+    # The first three calls were committed; the fourth was not.
+    assert [row.number for row in other.issues()] == [483, 482, 481]
+
+
+def test_story_pairs_are_set_in_bulk(store: Store) -> None:
+    store.upsert_issue(make_issue(), seen=T0, updated=T0)
+    ids = [s.id for s in store.stories(issue_number=481)]
+    store.set_story_pairs({ids[0]: 1, ids[1]: None})
+    assert [s.pair for s in store.stories(issue_number=481)][:2] == [1, None]

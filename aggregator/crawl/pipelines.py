@@ -2,9 +2,8 @@
 
 The stages only call the library (:mod:`aggregator.article`, :class:`~aggregator.store.Store`,
 :class:`~aggregator.relink.Linker`) and count what happened in the crawl's stats, which the run
-summary prints. Linking a mirror as it arrives is a lookup against the index of stored issues;
-a mirror whose issue has not arrived yet waits, and the wait is resolved once, when the last
-crawl of the process sharing the store closes.
+summary prints. The link stage notes the mirrors stored as they arrive and links them once,
+when the last crawl of the process sharing the store closes (no crawl left to stall).
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ from aggregator.dates import parse_rfc822
 from aggregator.health import Coverage, verdict
 from aggregator.items import PageResult
 from aggregator.regression import issue_regression, post_regression
-from aggregator.relink import ARRIVAL_LAYERS, Linker, LinkReport
+from aggregator.relink import Linker, LinkReport
 from aggregator.sites import get_site
 from aggregator.store import SourceRunRow, Store
 
@@ -204,27 +203,26 @@ class StorePipeline:
 
 
 class _SharedLinker:
-    """One linker per store for every crawl of this process (several spiders run in one
-    reactor); the last crawl to close runs the pass for mirrors that waited."""
+    """What the crawls of this process sharing one store (several spiders run in one reactor)
+    stored for the link stage; the last crawl to close links them all."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
         self.users = 0
-        self._linker: Linker | None = None
-        self.decided: set[str] = set()
-
-    @property
-    def linker(self) -> Linker:
-        if self._linker is None:
-            self._linker = Linker(self.store)
-        return self._linker
+        self.changed_mirrors: set[str] = set()  # stored new or updated by these crawls
 
 
 _SHARED: dict[str, _SharedLinker] = {}
 
 
 class LinkPipeline:
-    """Link each mirror post as it is stored; resolve the ones that waited at the end."""
+    """Note each mirror post as it is stored; link them once, when the last crawl closes.
+
+    Deciding a link needs the index of every stored issue and the mirror's linking features
+    (anchors, shingles): the work of about half a backfill. Done as each mirror arrived, it
+    ran on the reactor thread and stalled every crawl of the process; done once at the end,
+    it runs when no crawl is left to stall, in one batched transaction.
+    """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -244,25 +242,10 @@ class LinkPipeline:
         self.shared = shared
 
     def process_item(self, item: Any) -> Any:
-        if not isinstance(item, PageResult) or self.shared is None or item.stored in (None,
-                                                                                     "unchanged"):
-            return item
-        store = self.shared.store
-        if item.issue is not None and self.shared._linker is not None:
-            self.shared.linker.add_issue(item.issue.number)
-        if item.post is not None and item.post.mirror is not None:
-            post = store.post(item.post.url)
-            if post is not None:
-                report = LinkReport()
-                linked = self.shared.linker.link(
-                    post, store.stories(post_row=post.id), decided=datetime.now(UTC),
-                    report=report, old=store.link(post.id), final=False,
-                    layers=ARRIVAL_LAYERS)
-                if linked:
-                    self.shared.decided.add(post.url)
-                    self._count(report)
-                else:
-                    self.stats.inc("aggregator/links_waiting")
+        if (isinstance(item, PageResult) and self.shared is not None
+                and item.stored not in (None, "unchanged")
+                and item.post is not None and item.post.mirror is not None):
+            self.shared.changed_mirrors.add(item.post.url)
         return item
 
     def close_spider(self) -> None:
@@ -273,10 +256,11 @@ class LinkPipeline:
         if shared.users > 0:
             return  # another crawl of this process still runs: it may bring the issue
         _SHARED.pop(next(k for k, v in _SHARED.items() if v is shared), None)
-        # Other processes (parallel Scrapyd jobs) may have stored issues meanwhile.
-        shared.linker.refresh()
-        report = shared.linker.link_all(decided=datetime.now(UTC),
-                                        skip=frozenset(shared.decided))
+        # Built now, from the store: other processes (parallel Scrapyd jobs) may have stored
+        # issues meanwhile.
+        with shared.store.batch():
+            report = Linker(shared.store).link_all(
+                decided=datetime.now(UTC), redo=frozenset(shared.changed_mirrors))
         self._count(report)
         for url in report.unlinked_mirrors:
             self.stats.append("aggregator/unlinked_mirrors",

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import create_engine, delete, event, inspect, select
+from sqlalchemy import create_engine, delete, event, inspect, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -38,6 +38,9 @@ from aggregator.store.models import (
 from aggregator.store.schema import check_exists, ensure_schema, sqlite_path
 
 Change = Literal["new", "updated", "unchanged"]
+
+# Calls of the store a batch groups into one transaction (see Store.batch).
+BATCH_CALLS = 500
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,8 @@ class Store:
         self.engine = engine
         self.url = url
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._batch: Session | None = None
+        self._batch_calls = 0
 
     @classmethod
     def open(cls, url: str, *, create: bool = True) -> Store:
@@ -179,8 +184,41 @@ class Store:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
+        """One transaction per call, or the open batch's (see :meth:`batch`)."""
+        if self._batch is not None:
+            yield self._batch
+            self._batch_calls += 1
+            if self._batch_calls >= BATCH_CALLS:
+                self.commit()
+            return
         with self._sessions.begin() as session:
             yield session
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Store calls inside share one transaction, committed every :data:`BATCH_CALLS`
+        calls and at the end (rolled back to the last commit if the block raises): a pass
+        that writes thousands of rows makes a few commits, not thousands, and still releases
+        SQLite's write lock often enough for another process to get a turn. Reentrant."""
+        if self._batch is not None:
+            yield
+            return
+        self._batch, self._batch_calls = self._sessions(), 0
+        try:
+            yield
+            self._batch.commit()
+        except BaseException:
+            self._batch.rollback()
+            raise
+        finally:
+            self._batch.close()
+            self._batch = None
+
+    def commit(self) -> None:
+        """Commit the open batch now (nothing to do outside one)."""
+        if self._batch is not None:
+            self._batch.commit()
+            self._batch_calls = 0
 
     # -- pages -------------------------------------------------------------------------------
 
@@ -386,8 +424,13 @@ class Store:
 
     def set_story_pairs(self, pairs: dict[int, int | None]) -> None:
         """Set ``pair`` for story rows by id (the aligned position in the other language)."""
+        ids = list(pairs)
         with self.session() as s:
-            for story_id, pair in pairs.items():
-                row = s.get(StoryRow, story_id)
-                if row is not None and row.pair != pair:
-                    row.pair = pair
+            for start in range(0, len(ids), 500):  # one query per 500 rows, not one per row
+                chunk = ids[start:start + 500]
+                current = s.execute(select(StoryRow.id, StoryRow.pair)
+                                    .where(StoryRow.id.in_(chunk))).all()
+                changed = [{"id": story_id, "pair": pairs[story_id]}
+                           for story_id, pair in current if pair != pairs[story_id]]
+                if changed:
+                    s.execute(update(StoryRow), changed)
