@@ -8,6 +8,8 @@ summary reports the figures the pipelines counted.
 from __future__ import annotations
 
 import fcntl
+import hashlib
+import json
 import os
 import time
 from collections.abc import Iterator
@@ -22,6 +24,7 @@ from aggregator.config import OutputOptions, RunConfig
 from aggregator.crawl.process import CrawlReport, run_crawl
 from aggregator.exports import write_exports
 from aggregator.feeds import write_feeds
+from aggregator.files import write_atomically
 from aggregator.reading import write_pages
 from aggregator.relink import LinkReport, link_posts
 from aggregator.sites import SITES
@@ -94,6 +97,36 @@ def open_store(url: str, *, create: bool = True) -> Store:
         raise CommandError(f"cannot open database {masked(url)}: {reason}") from error
 
 
+# What an unchanged store's outputs are recognised by (see outputs_if_unchanged).
+OUTPUT_STATE = ".aggregator-outputs.json"
+_OUTPUT_CODE = ("catalog.py", "reading.py", "files.py", "exports", "feeds")
+
+
+def _outputs_key(store: Store, options: OutputOptions) -> str:
+    """The store's fingerprint, the output options and the code that writes the outputs."""
+    digest = hashlib.sha256(store.fingerprint().encode())
+    digest.update(repr(options).encode())
+    package = Path(__file__).parent
+    for name in _OUTPUT_CODE:
+        path = package / name
+        for source in sorted(path.glob("*.py")) if path.is_dir() else [path]:
+            digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
+def outputs_if_unchanged(store: Store, out_dir: Path, options: OutputOptions) -> list[Path] | None:
+    """The outputs the last export wrote, if the store and options are those it wrote them
+    from and every file is still there (a re-run that changed nothing rewrites nothing)."""
+    try:
+        state = json.loads((out_dir / OUTPUT_STATE).read_text(encoding="utf-8"))
+        outputs = [out_dir / name for name in state["outputs"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if state.get("key") != _outputs_key(store, options) or not all(p.exists() for p in outputs):
+        return None
+    return outputs
+
+
 def export_outputs(store: Store, out_dir: Path,
                    options: OutputOptions | None = None) -> list[Path]:
     """Feeds and exports from the store; an empty store never overwrites existing outputs."""
@@ -107,7 +140,11 @@ def export_outputs(store: Store, out_dir: Path,
     exports = write_exports(store, catalog, out_dir, formats=options.formats,
                             since=options.since, lang=options.lang, source=options.source)
     # Last: the reading pages link whatever feeds and exports now exist.
-    return feeds + exports + write_pages(catalog, out_dir)
+    outputs = feeds + exports + write_pages(catalog, out_dir)
+    state = {"key": _outputs_key(store, options),
+             "outputs": [str(p.relative_to(out_dir)) for p in outputs]}
+    write_atomically(out_dir / OUTPUT_STATE, json.dumps(state).encode("utf-8"))
+    return outputs
 
 
 @dataclass
@@ -141,7 +178,8 @@ def run(config: RunConfig) -> RunResult:
                 # Nothing to publish: the crawl's own reason is the one line worth reading.
                 raise CommandError("; ".join(report.failures))
             linked_total = sum(1 for row in store.links().values() if row.issue_number)
-            outputs = export_outputs(store, config.out_dir, config.outputs)
+            outputs = (outputs_if_unchanged(store, config.out_dir, config.outputs)
+                       or export_outputs(store, config.out_dir, config.outputs))
         finally:
             store.close()
     return RunResult(report, linked_total, outputs, config.out_dir)

@@ -168,3 +168,16 @@ def test_story_pairs_are_set_in_bulk(store: Store) -> None:
     ids = [s.id for s in store.stories(issue_number=481)]
     store.set_story_pairs({ids[0]: 1, ids[1]: None})
     assert [s.pair for s in store.stories(issue_number=481)][:2] == [1, None]
+
+
+def test_many_revalidated_pages_are_touched_in_one_call(store: Store) -> None:
+    for n in (1, 2):
+        store.record_page(url=f"https://aiweekly.co/issues/{n}", source="aiweekly", status=200,
+                          body=b"x", content_type=None, etag=None, last_modified=None,
+                          fetched=T0)
+    later = T0 + timedelta(days=3)
+    store.touch_pages({"https://aiweekly.co/issues/1": later,
+                       "https://aiweekly.co/issues/3": later})  # not stored: nothing happens
+    first, second = (store.stored_page(f"https://aiweekly.co/issues/{n}") for n in (1, 2))
+    assert first is not None and first.last_fetched == later
+    assert second is not None and second.last_fetched == T0

@@ -9,21 +9,26 @@ when the last crawl of the process sharing the store closes (no crawl left to st
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
 from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from scrapy.crawler import Crawler
 from sqlalchemy.exc import SQLAlchemyError
 
 from aggregator.crawl.store_binding import store_for
 from aggregator.dates import parse_rfc822
-from aggregator.health import Coverage, verdict
+from aggregator.health import Coverage, document_fields, verdict
 from aggregator.items import PageResult
 from aggregator.regression import issue_regression, post_regression
 from aggregator.relink import Linker, LinkReport
 from aggregator.sites import get_site
 from aggregator.store import SourceRunRow, Store
+from aggregator.store.mapping import sha256_json
 
 logger = logging.getLogger(__name__)
 
@@ -61,19 +66,91 @@ def _changed_at(item: PageResult, fallback: datetime) -> datetime:
     return fallback
 
 
+def _stored_form_key() -> int:
+    """Identifies the code between a page object's result and the stored rows (normalize,
+    dates, item <-> row mapping) and the libraries it uses: a parse is skipped as unchanged
+    only when this is the key it was stored under."""
+    package = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for name in ("article.py", "normalize.py", "dates.py", "items.py", "store/mapping.py"):
+        digest.update((package / name).read_bytes())
+    for dist in ("nh3", "beautifulsoup4", "lxml", "dateparser"):
+        try:
+            digest.update(f"{dist}={version(dist)}".encode())
+        except PackageNotFoundError:
+            digest.update(dist.encode())
+    return int(digest.hexdigest()[:7], 16)  # fits the store's 32-bit version column
+
+
+STORED_FORM_KEY = _stored_form_key()
+PARSED_KIND = "parsed"  # features rows recording what each stored document was parsed as
+
+
+def parsed_key(url: str) -> str:
+    """The features row of a document's parse record (the document's own features row holds
+    its linking features under the bare URL)."""
+    return f"parsed:{url}"
+
+
+# Between the normalize and store stages of one crawl: url -> (digest of the page object's
+# result, the parse record when it matched). Popped by the store stage: bounded by the items
+# in flight.
+_PENDING: WeakKeyDictionary[Crawler, dict[str, tuple[str, dict[str, Any] | None]]] = (
+    WeakKeyDictionary())
+
+
+def _pending(crawler: Crawler) -> dict[str, tuple[str, dict[str, Any] | None]]:
+    return _PENDING.setdefault(crawler, {})
+
+
 class NormalizePipeline:
-    """Make every parsed item clean and safe before anything stores or publishes it."""
+    """Make every parsed item clean and safe before anything stores or publishes it.
+
+    A document whose page object gave exactly the result it gave when it was last stored
+    (same digest, same :data:`STORED_FORM_KEY`) is passed on unnormalized, marked
+    ``stored="unchanged"``: normalizing it again would give the rows the store holds.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> NormalizePipeline:
-        return cls()
+        return cls(crawler)
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, PageResult):
             return item
         from aggregator.article import normalize_result
 
+        if item.issue is not None or item.post is not None:
+            digest = sha256_json(item)
+            store = store_for(self.crawler)
+            record = store.features_row(parsed_key(item.url))
+            if (record is not None and record.content_sha256 == digest
+                    and record.version == STORED_FORM_KEY
+                    and record.data.get("row") == _stored_sha(store, item)):
+                _pending(self.crawler)[item.url] = (digest, record.data)
+                return dataclasses.replace(item, stored="unchanged")
+            _pending(self.crawler)[item.url] = (digest, None)
         return normalize_result(item, lang=get_site(item.source).lang)
+
+
+def _stored_sha(store: Store, item: PageResult) -> str | None:
+    """The content hash of the row the item's document is stored as (None: not stored)."""
+    if item.issue is not None:
+        return store.content_sha256(issue_number=item.issue.number)
+    if item.post is not None:
+        return store.content_sha256(post_url=item.post.url)
+    return None
+
+
+def _kind(item: PageResult) -> str | None:
+    if item.issue is not None:
+        return "issues"
+    if item.post is not None:
+        return "mirrors" if item.post.mirror is not None else "posts"
+    return None
 
 
 class StorePipeline:
@@ -130,18 +207,32 @@ class StorePipeline:
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, PageResult) or self.store is None:
             return item
+        digest, record = _pending(self.crawler).pop(item.url, ("", None))
         now = datetime.now(UTC)
         changed_at = _changed_at(item, now)
         for flag in item.flags:
             self.stats.inc(f"aggregator/flagged/{flag}")
             self.stats.append("aggregator/flagged_urls", f"{item.url} ({flag})")
+        if item.stored == "unchanged" and record is not None:
+            # Parsed as when it was stored: the stored rows stand, counted as before.
+            self.stats.inc(f"aggregator/{record['kind']}_unchanged")
+            self._cover(record["fields"])
+            return item
         try:
-            return self._keep(item, now, changed_at)
+            kept = self._keep(item, now, changed_at)
+            kind = _kind(item)
+            if digest and kept.stored is not None and kind is not None:
+                self.store.set_features(parsed_key(item.url), kind=PARSED_KIND,
+                                        content_sha256=digest, version=STORED_FORM_KEY,
+                                        data={"kind": kind, "fields": document_fields(kept),
+                                              "row": _stored_sha(self.store, kept)})
+            return kept
         except (SQLAlchemyError, ValueError, OverflowError) as error:
             # One document the store cannot hold never costs the others: kept aside, counted.
             reason = f"could not be stored: {type(error).__name__}: {str(error).splitlines()[0]}"
             logger.warning("quarantined %s: %s", item.url, reason)
             self.store.quarantine(item.url, source=item.source, reason=reason[:500], found=now)
+            self.store.drop_features(parsed_key(item.url))
             self.store.set_page_flags(item.url, ("unstorable",))
             self.stats.inc("aggregator/flagged/unstorable")
             self.stats.append("aggregator/flagged_urls", f"{item.url} (unstorable)")
@@ -155,6 +246,7 @@ class StorePipeline:
             # Much worse than what is stored: keep the stored document, quarantine this one.
             logger.warning("quarantined %s: %s", item.url, worse)
             self.store.quarantine(item.url, source=item.source, reason=worse, found=now)
+            self.store.drop_features(parsed_key(item.url))  # parsed again until it recovers
             self.store.set_page_flags(item.url, ("regression",))
             self.stats.inc("aggregator/flagged/regression")
             self.stats.append("aggregator/flagged_urls", f"{item.url} (regression: {worse})")
@@ -165,6 +257,14 @@ class StorePipeline:
         change = self._upsert(item, now, changed_at)
         self.coverage.add(item)
         return dataclasses.replace(item, stored=change) if change else item
+
+    def _cover(self, fields: dict[str, bool]) -> None:
+        """Count a document's recorded fields in this crawl's coverage (as Coverage.add)."""
+        if fields:
+            self.coverage.documents += 1
+            for name, has in fields.items():
+                self.coverage.seen[name] += 1
+                self.coverage.present[name] += int(has)
 
     def _upsert(self, item: PageResult, now: datetime, changed_at: datetime) -> str | None:
         assert self.store is not None

@@ -13,9 +13,9 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
-from sqlalchemy import create_engine, delete, event, inspect, select, update
+from sqlalchemy import Table, bindparam, create_engine, delete, event, inspect, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -182,6 +182,20 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
+    def fingerprint(self) -> str:
+        """SHA-256 over every row of the tables feeds, exports and reading pages are made
+        from (issues, posts, stories, links), streamed in key order: equal fingerprints, equal
+        outputs."""
+        digest = hashlib.sha256()
+        with self.engine.connect() as conn:
+            for model in (IssueRow, PostRow, StoryRow, LinkRow):
+                table = cast(Table, model.__table__)
+                query = select(*table.columns).order_by(*table.primary_key.columns)
+                digest.update(table.name.encode())
+                for row in conn.execution_options(yield_per=500).execute(query):
+                    digest.update(repr(tuple(row)).encode("utf-8", "surrogatepass"))
+        return digest.hexdigest()
+
     @contextmanager
     def session(self) -> Iterator[Session]:
         """One transaction per call, or the open batch's (see :meth:`batch`)."""
@@ -272,6 +286,14 @@ class Store:
             row = s.scalars(select(PageRow).where(PageRow.url == url)).first()
             if row is not None:
                 row.last_fetched = fetched
+
+    def touch_pages(self, fetched: dict[str, datetime]) -> None:
+        """:meth:`touch_page` for many pages, in one statement."""
+        with self.session() as s:
+            pages = cast(Table, PageRow.__table__)  # Core: one executemany, no ORM bulk rules
+            s.execute(update(pages).where(pages.c.url == bindparam("page_url"))
+                      .values(last_fetched=bindparam("fetched")),
+                      [{"page_url": url, "fetched": when} for url, when in fetched.items()])
 
     # -- issues ------------------------------------------------------------------------------
 
@@ -421,6 +443,24 @@ class Store:
         with self.session() as s:
             upsert(s, FeatureRow, {"url": url, "kind": kind, "content_sha256": content_sha256,
                                    "version": version, "data": data})
+
+    def content_sha256(self, *, issue_number: int | None = None,
+                       post_url: str | None = None) -> str | None:
+        """The stored content hash of an issue or a post (None when it is not stored)."""
+        with self.session() as s:
+            if issue_number is not None:
+                query = select(IssueRow.content_sha256).where(IssueRow.number == issue_number)
+            else:
+                query = select(PostRow.content_sha256).where(PostRow.url == post_url)
+            return s.scalars(query).first()
+
+    def features_row(self, url: str) -> FeatureRow | None:
+        with self.session() as s:
+            return s.get(FeatureRow, url)
+
+    def drop_features(self, url: str) -> None:
+        with self.session() as s:
+            s.execute(delete(FeatureRow).where(FeatureRow.url == url))
 
     def set_story_pairs(self, pairs: dict[int, int | None]) -> None:
         """Set ``pair`` for story rows by id (the aligned position in the other language)."""
