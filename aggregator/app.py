@@ -7,9 +7,9 @@ summary reports the figures the pipelines counted.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
-import json
 import os
 import time
 from collections.abc import Iterator
@@ -19,12 +19,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from aggregator.catalog import build_catalog
 from aggregator.config import OutputOptions, RunConfig
 from aggregator.crawl.process import CrawlReport, run_crawl
 from aggregator.exports import write_exports
 from aggregator.feeds import write_feeds
-from aggregator.files import write_atomically
 from aggregator.reading import write_pages
 from aggregator.relink import LinkReport, link_posts
 from aggregator.sites import SITES
@@ -97,8 +98,9 @@ def open_store(url: str, *, create: bool = True) -> Store:
         raise CommandError(f"cannot open database {masked(url)}: {reason}") from error
 
 
-# What an unchanged store's outputs are recognised by (see outputs_if_unchanged).
-OUTPUT_STATE = ".aggregator-outputs.json"
+# The store remembers what it last wrote into each output folder (a features row, so the
+# folder holds only outputs): see outputs_if_unchanged.
+OUTPUTS_KIND = "outputs"
 _OUTPUT_CODE = ("catalog.py", "reading.py", "files.py", "exports", "feeds")
 
 
@@ -117,14 +119,18 @@ def _outputs_key(store: Store, options: OutputOptions) -> str:
 def outputs_if_unchanged(store: Store, out_dir: Path, options: OutputOptions) -> list[Path] | None:
     """The outputs the last export wrote, if the store and options are those it wrote them
     from and every file is still there (a re-run that changed nothing rewrites nothing)."""
-    try:
-        state = json.loads((out_dir / OUTPUT_STATE).read_text(encoding="utf-8"))
-        outputs = [out_dir / name for name in state["outputs"]]
-    except (OSError, ValueError, KeyError, TypeError):
+    state = store.features_row(_outputs_row(out_dir))
+    if state is None or state.kind != OUTPUTS_KIND:
         return None
-    if state.get("key") != _outputs_key(store, options) or not all(p.exists() for p in outputs):
+    outputs = [out_dir / str(name) for name in state.data.get("outputs", [])]
+    if state.content_sha256 != _outputs_key(store, options) or not all(
+            p.exists() for p in outputs):
         return None
     return outputs
+
+
+def _outputs_row(out_dir: Path) -> str:
+    return f"outputs:{out_dir.resolve()}"
 
 
 def export_outputs(store: Store, out_dir: Path,
@@ -141,9 +147,11 @@ def export_outputs(store: Store, out_dir: Path,
                             since=options.since, lang=options.lang, source=options.source)
     # Last: the reading pages link whatever feeds and exports now exist.
     outputs = feeds + exports + write_pages(catalog, out_dir)
-    state = {"key": _outputs_key(store, options),
-             "outputs": [str(p.relative_to(out_dir)) for p in outputs]}
-    write_atomically(out_dir / OUTPUT_STATE, json.dumps(state).encode("utf-8"))
+    # A read-only store keeps no record: its next run writes the outputs again, that is all.
+    with contextlib.suppress(SQLAlchemyError):
+        store.set_features(_outputs_row(out_dir), kind=OUTPUTS_KIND,
+                           content_sha256=_outputs_key(store, options), version=0,
+                           data={"outputs": [str(p.relative_to(out_dir)) for p in outputs]})
     return outputs
 
 

@@ -25,7 +25,7 @@ from aggregator.dates import parse_rfc822
 from aggregator.health import Coverage, document_fields, verdict
 from aggregator.items import PageResult
 from aggregator.regression import issue_regression, post_regression
-from aggregator.relink import Linker, LinkReport
+from aggregator.relink import ARCHIVE_RELATIVE, Linker, LinkReport
 from aggregator.sites import get_site
 from aggregator.store import SourceRunRow, Store
 from aggregator.store.mapping import sha256_json
@@ -310,6 +310,7 @@ class _SharedLinker:
         self.store = store
         self.users = 0
         self.changed_mirrors: set[str] = set()  # stored new or updated by these crawls
+        self.changed_issues = False
 
 
 _SHARED: dict[str, _SharedLinker] = {}
@@ -342,9 +343,12 @@ class LinkPipeline:
         self.shared = shared
 
     def process_item(self, item: Any) -> Any:
-        if (isinstance(item, PageResult) and self.shared is not None
-                and item.stored not in (None, "unchanged")
-                and item.post is not None and item.post.mirror is not None):
+        if (not isinstance(item, PageResult) or self.shared is None
+                or item.stored in (None, "unchanged")):
+            return item
+        if item.issue is not None:
+            self.shared.changed_issues = True
+        if item.post is not None and item.post.mirror is not None:
             self.shared.changed_mirrors.add(item.post.url)
         return item
 
@@ -356,6 +360,9 @@ class LinkPipeline:
         if shared.users > 0:
             return  # another crawl of this process still runs: it may bring the issue
         _SHARED.pop(next(k for k, v in _SHARED.items() if v is shared), None)
+        if not (shared.changed_mirrors or shared.changed_issues
+                or shared.store.unsettled_mirrors(ARCHIVE_RELATIVE)):
+            return  # nothing stored, nothing waiting: the pass would decide what it did
         # Built now, from the store: other processes (parallel Scrapyd jobs) may have stored
         # issues meanwhile.
         with shared.store.batch():

@@ -15,7 +15,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, cast
 
-from sqlalchemy import Table, bindparam, create_engine, delete, event, inspect, select, update
+from sqlalchemy import (
+    Table,
+    bindparam,
+    create_engine,
+    delete,
+    event,
+    func,
+    inspect,
+    select,
+    update,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -424,6 +434,16 @@ class Store:
                                 "method": method, "score": score, "evidence": evidence,
                                 "decided": decided})
             return "new" if row is None else "updated"
+
+    def unsettled_mirrors(self, recheck_methods: frozenset[str]) -> int:
+        """Mirror posts without a link to an issue, or linked by one of ``recheck_methods``."""
+        with self.session() as s:
+            settled = (select(LinkRow.post_row)
+                       .where(LinkRow.issue_number.is_not(None),
+                              LinkRow.method.not_in(recheck_methods)))
+            query = (select(func.count()).select_from(PostRow)
+                     .where(PostRow.is_mirror.is_(True), PostRow.id.not_in(settled)))
+            return int(s.execute(query).scalar_one())
 
     def link(self, post_row: int) -> LinkRow | None:
         with self.session() as s:
