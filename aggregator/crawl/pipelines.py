@@ -125,15 +125,23 @@ class NormalizePipeline:
 
         if item.issue is not None or item.post is not None:
             digest = sha256_json(item)
-            store = store_for(self.crawler)
-            record = store.features_row(parsed_key(item.url))
-            if (record is not None and record.content_sha256 == digest
-                    and record.version == STORED_FORM_KEY
-                    and record.data.get("row") == _stored_sha(store, item)):
-                _pending(self.crawler)[item.url] = (digest, record.data)
+            if self._parsed_as_stored(item, digest):
                 return dataclasses.replace(item, stored="unchanged")
             _pending(self.crawler)[item.url] = (digest, None)
         return normalize_result(item, lang=get_site(item.source).lang)
+
+    def _parsed_as_stored(self, item: PageResult, digest: str) -> bool:
+        store = store_for(self.crawler)
+        try:
+            record = store.features_row(parsed_key(item.url))
+            if (record is None or record.content_sha256 != digest
+                    or record.version != STORED_FORM_KEY
+                    or record.data.get("row") != _stored_sha(store, item)):
+                return False
+        except (SQLAlchemyError, ValueError, OverflowError):
+            return False  # a document the store cannot look up: the store stage decides
+        _pending(self.crawler)[item.url] = (digest, record.data)
+        return True
 
 
 def _stored_sha(store: Store, item: PageResult) -> str | None:
