@@ -59,6 +59,7 @@ SETTINGS = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False",
 @dataclass
 class Child:
     seconds: float
+    cpu: float  # user + system seconds: less moved by other load on the machine than wall
     peak_mib: float
     requests: int
     not_modified: int
@@ -77,7 +78,7 @@ def run_child(command: list[str], server: ReplicaServer, cwd: str | None = None)
         err.seek(0)
         stderr = err.read().decode("utf-8", "replace")
     log = server.requests
-    return Child(seconds, usage.ru_maxrss / 1024, len(log),
+    return Child(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, len(log),
                  sum(1 for r in log if r.status == 304), os.waitstatus_to_exitcode(status),
                  stderr)
 
@@ -248,12 +249,15 @@ def report(figures: dict[str, Any]) -> None:
     raw_rate = raw.requests / raw.seconds * 60
     backfill_rate = backfill.requests / backfill.seconds * 60
     print(f"== {figures['issues']} issues ({figures['urls']} URLs served)")
-    print(f"  raw Scrapy fetch           {raw.seconds:6.1f} s  {raw.requests:5d} requests  "
-          f"{raw_rate:7.0f} pages/min  peak RSS {raw.peak_mib:5.0f} MiB")
-    print(f"  aggregator run, backfill   {backfill.seconds:6.1f} s  {backfill.requests:5d} "
-          f"requests  {backfill_rate:7.0f} pages/min  peak RSS {backfill.peak_mib:5.0f} MiB")
-    print(f"  aggregator run, unchanged  {rerun.seconds:6.1f} s  {rerun.requests:5d} requests "
-          f"({rerun.not_modified} answered 304)  peak RSS {rerun.peak_mib:5.0f} MiB")
+    print(f"  raw Scrapy fetch           {raw.seconds:6.1f} s (cpu {raw.cpu:5.1f} s)  "
+          f"{raw.requests:5d} requests  {raw_rate:7.0f} pages/min  peak RSS "
+          f"{raw.peak_mib:5.0f} MiB")
+    print(f"  aggregator run, backfill   {backfill.seconds:6.1f} s (cpu {backfill.cpu:5.1f} s)  "
+          f"{backfill.requests:5d} requests  {backfill_rate:7.0f} pages/min  peak RSS "
+          f"{backfill.peak_mib:5.0f} MiB")
+    print(f"  aggregator run, unchanged  {rerun.seconds:6.1f} s (cpu {rerun.cpu:5.1f} s)  "
+          f"{rerun.requests:5d} requests ({rerun.not_modified} answered 304)  peak RSS "
+          f"{rerun.peak_mib:5.0f} MiB")
     ratio = backfill_rate / raw_rate
     print(f"  backfill / raw fetch rate  {ratio:.2f}x   target >= 0.50x: {verdict(ratio >= 0.5)}")
     share = rerun.seconds / backfill.seconds

@@ -52,7 +52,10 @@ def _latin(aliases: set[str], flags: int) -> re.Pattern[str] | None:
     return re.compile(f"(?<![A-Za-z0-9])(?:{body})(?![A-Za-z0-9])", flags)
 
 
-def reference_matches(glossary: Glossary, text: str) -> list[GlossaryMatch]:
+Patterns = list[re.Pattern[str] | None]
+
+
+def reference_patterns(glossary: Glossary) -> Patterns:
     entries = glossary.entries
     exact_lower = {a.lower() for e in entries for a in e.en_exact}
     written = {a for e in entries for a in e.zh if not a.isascii()}
@@ -60,8 +63,14 @@ def reference_matches(glossary: Glossary, text: str) -> list[GlossaryMatch]:
     loose = {a for e in entries for a in e.en} | {a for e in entries for a in e.zh if a.isascii()}
     loose = {a for a in loose if a.lower() not in exact_lower}
     exact = {a for e in entries for a in e.en_exact}
-    patterns = [re.compile(_trie_regex(cjk)) if cjk else None,
-                _latin(loose, re.IGNORECASE), _latin(exact, 0)]
+    return [re.compile(_trie_regex(cjk)) if cjk else None,
+            _latin(loose, re.IGNORECASE), _latin(exact, 0)]
+
+
+def reference_matches(glossary: Glossary, text: str,
+                      patterns: Patterns | None = None) -> list[GlossaryMatch]:
+    if patterns is None:
+        patterns = reference_patterns(glossary)
     found = []
     for pattern in patterns:
         if pattern is None:
