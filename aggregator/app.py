@@ -7,7 +7,9 @@ summary reports the figures the pipelines counted.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import hashlib
 import os
 import time
 from collections.abc import Iterator
@@ -16,6 +18,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from aggregator.catalog import build_catalog
 from aggregator.config import OutputOptions, RunConfig
@@ -94,6 +98,41 @@ def open_store(url: str, *, create: bool = True) -> Store:
         raise CommandError(f"cannot open database {masked(url)}: {reason}") from error
 
 
+# The store remembers what it last wrote into each output folder (a features row, so the
+# folder holds only outputs): see outputs_if_unchanged.
+OUTPUTS_KIND = "outputs"
+_OUTPUT_CODE = ("catalog.py", "reading.py", "files.py", "exports", "feeds")
+
+
+def _outputs_key(store: Store, options: OutputOptions) -> str:
+    """The store's fingerprint, the output options and the code that writes the outputs."""
+    digest = hashlib.sha256(store.fingerprint().encode())
+    digest.update(repr(options).encode())
+    package = Path(__file__).parent
+    for name in _OUTPUT_CODE:
+        path = package / name
+        for source in sorted(path.glob("*.py")) if path.is_dir() else [path]:
+            digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
+def outputs_if_unchanged(store: Store, out_dir: Path, options: OutputOptions) -> list[Path] | None:
+    """The outputs the last export wrote, if the store and options are those it wrote them
+    from and every file is still there (a re-run that changed nothing rewrites nothing)."""
+    state = store.features_row(_outputs_row(out_dir))
+    if state is None or state.kind != OUTPUTS_KIND:
+        return None
+    outputs = [out_dir / str(name) for name in state.data.get("outputs", [])]
+    if state.content_sha256 != _outputs_key(store, options) or not all(
+            p.exists() for p in outputs):
+        return None
+    return outputs
+
+
+def _outputs_row(out_dir: Path) -> str:
+    return f"outputs:{out_dir.resolve()}"
+
+
 def export_outputs(store: Store, out_dir: Path,
                    options: OutputOptions | None = None) -> list[Path]:
     """Feeds and exports from the store; an empty store never overwrites existing outputs."""
@@ -107,7 +146,13 @@ def export_outputs(store: Store, out_dir: Path,
     exports = write_exports(store, catalog, out_dir, formats=options.formats,
                             since=options.since, lang=options.lang, source=options.source)
     # Last: the reading pages link whatever feeds and exports now exist.
-    return feeds + exports + write_pages(catalog, out_dir)
+    outputs = feeds + exports + write_pages(catalog, out_dir)
+    # A read-only store keeps no record: its next run writes the outputs again, that is all.
+    with contextlib.suppress(SQLAlchemyError):
+        store.set_features(_outputs_row(out_dir), kind=OUTPUTS_KIND,
+                           content_sha256=_outputs_key(store, options), version=0,
+                           data={"outputs": [str(p.relative_to(out_dir)) for p in outputs]})
+    return outputs
 
 
 @dataclass
@@ -141,7 +186,8 @@ def run(config: RunConfig) -> RunResult:
                 # Nothing to publish: the crawl's own reason is the one line worth reading.
                 raise CommandError("; ".join(report.failures))
             linked_total = sum(1 for row in store.links().values() if row.issue_number)
-            outputs = export_outputs(store, config.out_dir, config.outputs)
+            outputs = (outputs_if_unchanged(store, config.out_dir, config.outputs)
+                       or export_outputs(store, config.out_dir, config.outputs))
         finally:
             store.close()
     return RunResult(report, linked_total, outputs, config.out_dir)

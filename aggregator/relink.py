@@ -217,10 +217,15 @@ class Linker:
         return decision.issue_number is not None
 
     def link_all(self, *, decided: datetime, everything: bool = False,
-                 skip: frozenset[str] = frozenset()) -> LinkReport:
+                 skip: frozenset[str] = frozenset(),
+                 redo: frozenset[str] = frozenset()) -> LinkReport:
         """Decide links for mirror posts (by default those without a link yet, and those
         linked by an archive-relative layer; ``skip`` those decided earlier in this run), then
-        align the stories of linked mirrors."""
+        align the stories of linked mirrors.
+
+        ``redo``: mirrors whose content this run stored anew. One that the layers deciding on
+        the mirror alone (:data:`ARRIVAL_LAYERS`) link is linked so; one they do not is
+        decided like the others (kept when it has a settled link)."""
         report = LinkReport()
         by_issue, by_post = self.store.stories_by_owner()
         existing: dict[int, LinkRow] = self.store.links()
@@ -231,9 +236,16 @@ class Linker:
             old = existing.get(post.id)
             settled = (old is not None and old.issue_number is not None
                        and old.method not in ARCHIVE_RELATIVE)
-            if post.url in skip or (settled and not everything):
+            if post.url in skip:
                 continue
-            self.link(post, by_post.get(post.id, []), decided=decided, report=report, old=old)
+            stories = by_post.get(post.id, [])
+            if post.url in redo and not everything and self.link(
+                    post, stories, decided=decided, report=report, old=old, final=False,
+                    layers=ARRIVAL_LAYERS):
+                continue
+            if settled and not everything:
+                continue
+            self.link(post, stories, decided=decided, report=report, old=old)
         decided_now = {url for url, _n, _m in report.linked} - set(report.renewed)
         report.story_pairs = _align(self.store, by_issue, by_post, everything=everything,
                                     decided_now=decided_now)
@@ -243,8 +255,9 @@ class Linker:
 def link_posts(store: Store, *, decided: datetime, everything: bool = False,
                layers: Sequence[str] = LAYERS) -> LinkReport:
     """Decide links for mirror posts (by default only those without a link yet), then align
-    the stories of every linked mirror with its issue's."""
-    return Linker(store, layers=layers).link_all(decided=decided, everything=everything)
+    the stories of every linked mirror with its issue's (one batched transaction)."""
+    with store.batch():
+        return Linker(store, layers=layers).link_all(decided=decided, everything=everything)
 
 
 def _needs_alignment(zh: list[StoryRow], en: list[StoryRow]) -> bool:

@@ -219,6 +219,30 @@ def test_a_document_the_store_cannot_hold_is_quarantined_not_fatal(db_url: str) 
     store.close()
 
 
+def test_the_normalize_stage_hands_an_unstorable_document_on_to_be_quarantined(
+        tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from scrapy.utils.test import get_crawler
+
+    from aggregator.crawl.pipelines import NormalizePipeline, StorePipeline
+    from aggregator.crawl.store_binding import store_for
+    from aggregator.items import PageResult
+    from aggregator.spiders.aiweekly import AiweeklySpider
+    from tests.test_store import make_issue
+
+    crawler = get_crawler(AiweeklySpider, {"AGGREGATOR_DB_URL": f"sqlite:///{tmp_path / 'a.db'}"})
+    normalize, keep = NormalizePipeline.from_crawler(crawler), StorePipeline.from_crawler(crawler)
+    keep.open_spider()
+    url = "https://aiweekly.co/issues/huge"
+    huge = PageResult(url=url, source="aiweekly", status=200,
+                      issue=replace(make_issue(481), number=2**70))
+    assert keep.process_item(normalize.process_item(huge)).stored is None
+    store = store_for(crawler)
+    assert [row.url for row in store.quarantined()] == [url]
+    store.close()
+
+
 def test_temp_files_of_a_killed_writer_are_swept_on_the_next_write(tmp_path: Path) -> None:
     from aggregator.files import write_atomically
 

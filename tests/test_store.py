@@ -170,3 +170,49 @@ def test_commands_store_into_the_backend_of_the_test_run(tmp_path: Path) -> None
         assert store.is_empty()
     finally:
         store.close()
+
+
+def test_a_batch_commits_once_at_its_end_and_rolls_back_on_error(store: Store) -> None:
+    other = Store(store.engine, store.url)  # another connection: sees only what is committed
+    with store.batch():
+        assert store.upsert_issue(make_issue(481), seen=T0, updated=T0) == "new"
+        assert store.issue(481) is not None  # the batch reads its own writes
+        assert other.issue(481) is None  # nothing committed yet
+    assert other.issue(481) is not None
+    with pytest.raises(RuntimeError), store.batch():
+        store.upsert_issue(make_issue(482), seen=T0, updated=T0)
+        raise RuntimeError("interrupted")
+    assert store.issue(482) is None and store.issue(481) is not None
+
+
+def test_a_long_batch_commits_as_it_goes(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    import aggregator.store.store as module
+
+    monkeypatch.setattr(module, "BATCH_CALLS", 3)
+    other = Store(store.engine, store.url)
+    with pytest.raises(RuntimeError), store.batch():
+        for number in (481, 482, 483, 484):
+            store.upsert_issue(make_issue(number), seen=T0, updated=T0)
+        raise RuntimeError("killed")
+    # The first three calls were committed; the fourth was not.
+    assert [row.number for row in other.issues()] == [483, 482, 481]
+
+
+def test_story_pairs_are_set_in_bulk(store: Store) -> None:
+    store.upsert_issue(make_issue(), seen=T0, updated=T0)
+    ids = [s.id for s in store.stories(issue_number=481)]
+    store.set_story_pairs({ids[0]: 1, ids[1]: None})
+    assert [s.pair for s in store.stories(issue_number=481)][:2] == [1, None]
+
+
+def test_many_revalidated_pages_are_touched_in_one_call(store: Store) -> None:
+    for n in (1, 2):
+        store.record_page(url=f"https://aiweekly.co/issues/{n}", source="aiweekly", status=200,
+                          body=b"x", content_type=None, etag=None, last_modified=None,
+                          fetched=T0)
+    later = T0 + timedelta(days=3)
+    store.touch_pages({"https://aiweekly.co/issues/1": later,
+                       "https://aiweekly.co/issues/3": later})  # not stored: nothing happens
+    first, second = (store.stored_page(f"https://aiweekly.co/issues/{n}") for n in (1, 2))
+    assert first is not None and first.last_fetched == later
+    assert second is not None and second.last_fetched == T0

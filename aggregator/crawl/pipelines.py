@@ -2,29 +2,33 @@
 
 The stages only call the library (:mod:`aggregator.article`, :class:`~aggregator.store.Store`,
 :class:`~aggregator.relink.Linker`) and count what happened in the crawl's stats, which the run
-summary prints. Linking a mirror as it arrives is a lookup against the index of stored issues;
-a mirror whose issue has not arrived yet waits, and the wait is resolved once, when the last
-crawl of the process sharing the store closes.
+summary prints. The link stage notes the mirrors stored as they arrive and links them once,
+when the last crawl of the process sharing the store closes (no crawl left to stall).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
 from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from scrapy.crawler import Crawler
 from sqlalchemy.exc import SQLAlchemyError
 
 from aggregator.crawl.store_binding import store_for
 from aggregator.dates import parse_rfc822
-from aggregator.health import Coverage, verdict
+from aggregator.health import Coverage, document_fields, verdict
 from aggregator.items import PageResult
 from aggregator.regression import issue_regression, post_regression
-from aggregator.relink import ARRIVAL_LAYERS, Linker, LinkReport
+from aggregator.relink import ARCHIVE_RELATIVE, Linker, LinkReport
 from aggregator.sites import get_site
 from aggregator.store import SourceRunRow, Store
+from aggregator.store.mapping import sha256_json
 
 logger = logging.getLogger(__name__)
 
@@ -62,19 +66,99 @@ def _changed_at(item: PageResult, fallback: datetime) -> datetime:
     return fallback
 
 
+def _stored_form_key() -> int:
+    """Identifies the code between a page object's result and the stored rows (normalize,
+    dates, item <-> row mapping) and the libraries it uses: a parse is skipped as unchanged
+    only when this is the key it was stored under."""
+    package = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for name in ("article.py", "normalize.py", "dates.py", "items.py", "store/mapping.py"):
+        digest.update((package / name).read_bytes())
+    for dist in ("nh3", "beautifulsoup4", "lxml", "dateparser"):
+        try:
+            digest.update(f"{dist}={version(dist)}".encode())
+        except PackageNotFoundError:
+            digest.update(dist.encode())
+    return int(digest.hexdigest()[:7], 16)  # fits the store's 32-bit version column
+
+
+STORED_FORM_KEY = _stored_form_key()
+PARSED_KIND = "parsed"  # features rows recording what each stored document was parsed as
+
+
+def parsed_key(url: str) -> str:
+    """The features row of a document's parse record (the document's own features row holds
+    its linking features under the bare URL)."""
+    return f"parsed:{url}"
+
+
+# Between the normalize and store stages of one crawl: url -> (digest of the page object's
+# result, the parse record when it matched). Popped by the store stage: bounded by the items
+# in flight.
+_PENDING: WeakKeyDictionary[Crawler, dict[str, tuple[str, dict[str, Any] | None]]] = (
+    WeakKeyDictionary())
+
+
+def _pending(crawler: Crawler) -> dict[str, tuple[str, dict[str, Any] | None]]:
+    return _PENDING.setdefault(crawler, {})
+
+
 class NormalizePipeline:
-    """Make every parsed item clean and safe before anything stores or publishes it."""
+    """Make every parsed item clean and safe before anything stores or publishes it.
+
+    A document whose page object gave exactly the result it gave when it was last stored
+    (same digest, same :data:`STORED_FORM_KEY`) is passed on unnormalized, marked
+    ``stored="unchanged"``: normalizing it again would give the rows the store holds.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> NormalizePipeline:
-        return cls()
+        return cls(crawler)
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, PageResult):
             return item
         from aggregator.article import normalize_result
 
+        if item.issue is not None or item.post is not None:
+            digest = sha256_json(item)
+            if self._parsed_as_stored(item, digest):
+                return dataclasses.replace(item, stored="unchanged")
+            _pending(self.crawler)[item.url] = (digest, None)
         return normalize_result(item, lang=get_site(item.source).lang)
+
+    def _parsed_as_stored(self, item: PageResult, digest: str) -> bool:
+        store = store_for(self.crawler)
+        try:
+            record = store.features_row(parsed_key(item.url))
+            if (record is None or record.content_sha256 != digest
+                    or record.version != STORED_FORM_KEY
+                    or record.data.get("row") != _stored_sha(store, item)):
+                return False
+        except (SQLAlchemyError, ValueError, OverflowError):
+            return False  # a document the store cannot look up: the store stage decides
+        _pending(self.crawler)[item.url] = (digest, record.data)
+        return True
+
+
+def _stored_sha(store: Store, item: PageResult) -> str | None:
+    """The content hash of the row the item's document is stored as (None: not stored)."""
+    if item.issue is not None:
+        return store.content_sha256(issue_number=item.issue.number)
+    if item.post is not None:
+        return store.content_sha256(post_url=item.post.url)
+    return None
+
+
+def _kind(item: PageResult) -> str | None:
+    if item.issue is not None:
+        return "issues"
+    if item.post is not None:
+        return "mirrors" if item.post.mirror is not None else "posts"
+    return None
 
 
 class StorePipeline:
@@ -131,18 +215,32 @@ class StorePipeline:
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, PageResult) or self.store is None:
             return item
+        digest, record = _pending(self.crawler).pop(item.url, ("", None))
         now = datetime.now(UTC)
         changed_at = _changed_at(item, now)
         for flag in item.flags:
             self.stats.inc(f"aggregator/flagged/{flag}")
             self.stats.append("aggregator/flagged_urls", f"{item.url} ({flag})")
+        if item.stored == "unchanged" and record is not None:
+            # Parsed as when it was stored: the stored rows stand, counted as before.
+            self.stats.inc(f"aggregator/{record['kind']}_unchanged")
+            self._cover(record["fields"])
+            return item
         try:
-            return self._keep(item, now, changed_at)
+            kept = self._keep(item, now, changed_at)
+            kind = _kind(item)
+            if digest and kept.stored is not None and kind is not None:
+                self.store.set_features(parsed_key(item.url), kind=PARSED_KIND,
+                                        content_sha256=digest, version=STORED_FORM_KEY,
+                                        data={"kind": kind, "fields": document_fields(kept),
+                                              "row": _stored_sha(self.store, kept)})
+            return kept
         except (SQLAlchemyError, ValueError, OverflowError) as error:
             # One document the store cannot hold never costs the others: kept aside, counted.
             reason = f"could not be stored: {type(error).__name__}: {str(error).splitlines()[0]}"
             logger.warning("quarantined %s: %s", item.url, reason)
             self.store.quarantine(item.url, source=item.source, reason=reason[:500], found=now)
+            self.store.drop_features(parsed_key(item.url))
             self.store.set_page_flags(item.url, ("unstorable",))
             self.stats.inc("aggregator/flagged/unstorable")
             self.stats.append("aggregator/flagged_urls", f"{item.url} (unstorable)")
@@ -156,6 +254,7 @@ class StorePipeline:
             # Much worse than what is stored: keep the stored document, quarantine this one.
             logger.warning("quarantined %s: %s", item.url, worse)
             self.store.quarantine(item.url, source=item.source, reason=worse, found=now)
+            self.store.drop_features(parsed_key(item.url))  # parsed again until it recovers
             self.store.set_page_flags(item.url, ("regression",))
             self.stats.inc("aggregator/flagged/regression")
             self.stats.append("aggregator/flagged_urls", f"{item.url} (regression: {worse})")
@@ -166,6 +265,14 @@ class StorePipeline:
         change = self._upsert(item, now, changed_at)
         self.coverage.add(item)
         return dataclasses.replace(item, stored=change) if change else item
+
+    def _cover(self, fields: dict[str, bool]) -> None:
+        """Count a document's recorded fields in this crawl's coverage (as Coverage.add)."""
+        if fields:
+            self.coverage.documents += 1
+            for name, has in fields.items():
+                self.coverage.seen[name] += 1
+                self.coverage.present[name] += int(has)
 
     def _upsert(self, item: PageResult, now: datetime, changed_at: datetime) -> str | None:
         assert self.store is not None
@@ -204,27 +311,27 @@ class StorePipeline:
 
 
 class _SharedLinker:
-    """One linker per store for every crawl of this process (several spiders run in one
-    reactor); the last crawl to close runs the pass for mirrors that waited."""
+    """What the crawls of this process sharing one store (several spiders run in one reactor)
+    stored for the link stage; the last crawl to close links them all."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
         self.users = 0
-        self._linker: Linker | None = None
-        self.decided: set[str] = set()
-
-    @property
-    def linker(self) -> Linker:
-        if self._linker is None:
-            self._linker = Linker(self.store)
-        return self._linker
+        self.changed_mirrors: set[str] = set()  # stored new or updated by these crawls
+        self.changed_issues = False
 
 
 _SHARED: dict[str, _SharedLinker] = {}
 
 
 class LinkPipeline:
-    """Link each mirror post as it is stored; resolve the ones that waited at the end."""
+    """Note each mirror post as it is stored; link them once, when the last crawl closes.
+
+    Deciding a link needs the index of every stored issue and the mirror's linking features
+    (anchors, shingles): the work of about half a backfill. Done as each mirror arrived, it
+    ran on the reactor thread and stalled every crawl of the process; done once at the end,
+    it runs when no crawl is left to stall, in one batched transaction.
+    """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -244,25 +351,13 @@ class LinkPipeline:
         self.shared = shared
 
     def process_item(self, item: Any) -> Any:
-        if not isinstance(item, PageResult) or self.shared is None or item.stored in (None,
-                                                                                     "unchanged"):
+        if (not isinstance(item, PageResult) or self.shared is None
+                or item.stored in (None, "unchanged")):
             return item
-        store = self.shared.store
-        if item.issue is not None and self.shared._linker is not None:
-            self.shared.linker.add_issue(item.issue.number)
+        if item.issue is not None:
+            self.shared.changed_issues = True
         if item.post is not None and item.post.mirror is not None:
-            post = store.post(item.post.url)
-            if post is not None:
-                report = LinkReport()
-                linked = self.shared.linker.link(
-                    post, store.stories(post_row=post.id), decided=datetime.now(UTC),
-                    report=report, old=store.link(post.id), final=False,
-                    layers=ARRIVAL_LAYERS)
-                if linked:
-                    self.shared.decided.add(post.url)
-                    self._count(report)
-                else:
-                    self.stats.inc("aggregator/links_waiting")
+            self.shared.changed_mirrors.add(item.post.url)
         return item
 
     def close_spider(self) -> None:
@@ -273,10 +368,14 @@ class LinkPipeline:
         if shared.users > 0:
             return  # another crawl of this process still runs: it may bring the issue
         _SHARED.pop(next(k for k, v in _SHARED.items() if v is shared), None)
-        # Other processes (parallel Scrapyd jobs) may have stored issues meanwhile.
-        shared.linker.refresh()
-        report = shared.linker.link_all(decided=datetime.now(UTC),
-                                        skip=frozenset(shared.decided))
+        if not (shared.changed_mirrors or shared.changed_issues
+                or shared.store.unsettled_mirrors(ARCHIVE_RELATIVE)):
+            return  # nothing stored, nothing waiting: the pass would decide what it did
+        # Built now, from the store: other processes (parallel Scrapyd jobs) may have stored
+        # issues meanwhile.
+        with shared.store.batch():
+            report = Linker(shared.store).link_all(
+                decided=datetime.now(UTC), redo=frozenset(shared.changed_mirrors))
         self._count(report)
         for url in report.unlinked_mirrors:
             self.stats.append("aggregator/unlinked_mirrors",

@@ -13,7 +13,7 @@ from scrapy.http import Response
 
 from aggregator.crawl.baseurl import canonical_request_url, header
 from aggregator.crawl.retry import broken_reason
-from aggregator.crawl.store_binding import store_for
+from aggregator.crawl.store_binding import before_close, store_for
 from aggregator.decoding import response_for
 from aggregator.sites import site_of_url
 from aggregator.store import StoredPage
@@ -21,6 +21,8 @@ from aggregator.store import StoredPage
 logger = logging.getLogger(__name__)
 
 _STORED_META = "aggregator_stored_page"
+_LOOKED_UP_META = "aggregator_looked_up"  # (canonical URL, redirects) its stored page was read for
+TOUCH_BATCH = 200  # 304s whose last_fetched is written in one statement
 
 
 DOCUMENT_META = "aggregator_document"  # set by the spider on document (not listing) requests
@@ -60,6 +62,8 @@ class ConditionalGetMiddleware:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        self._touched: dict[str, datetime] = {}  # 304s not yet written (see touch)
+        self._flush_registered = False
         self.enabled = crawler.settings.getbool("AGGREGATOR_CONDITIONAL_GET", True)
         self.stats = crawler.stats
         self.policy = RecheckPolicy(
@@ -80,6 +84,12 @@ class ConditionalGetMiddleware:
         if not self.enabled or request.url.endswith("/robots.txt"):
             return None
         url = canonical_request_url(request)
+        # The base-URL mapping sends a request through the middlewares again: its stored
+        # page was read the first time (a redirect's target is read anew).
+        looked_up = (url, request.meta.get("redirect_times", 0))
+        if request.meta.get(_LOOKED_UP_META) == looked_up:
+            return None
+        request.meta[_LOOKED_UP_META] = looked_up
         stored = store_for(self.crawler).stored_page(url)
         if stored is None or stored.status != 200 or stored.body is None:
             return None
@@ -111,7 +121,7 @@ class ConditionalGetMiddleware:
             stored: StoredPage | None = request.meta.get(_STORED_META)
             if stored is not None and stored.body is not None:
                 self._inc("aggregator/pages_not_modified")
-                store.touch_page(url, fetched=now)
+                self.touch(url, now)
                 headers = {"Content-Type": stored.content_type,
                            "Last-Modified": stored.last_modified}
                 return response_for(url, stored.body, headers, flags=["cached"],
@@ -129,6 +139,22 @@ class ConditionalGetMiddleware:
             last_modified=header(response, "Last-Modified"), fetched=now,
         )
         return response
+
+    def touch(self, url: str, fetched: datetime) -> None:
+        """Note that a revalidation found ``url`` unchanged; written TOUCH_BATCH at a time and
+        when the spider closes (a killed crawl loses only some ``last_fetched`` stamps: those
+        pages are revalidated a little sooner)."""
+        if not self._flush_registered:
+            before_close(self.crawler, self.flush)
+            self._flush_registered = True
+        self._touched[url] = fetched
+        if len(self._touched) >= TOUCH_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._touched:
+            touched, self._touched = self._touched, {}
+            store_for(self.crawler).touch_pages(touched)
 
     def _inc(self, key: str) -> None:
         if self.stats is not None:

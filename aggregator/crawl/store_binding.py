@@ -6,6 +6,7 @@ The conditional-GET middleware and the store pipeline share it, so a crawl holds
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from weakref import WeakKeyDictionary
 
 from scrapy import signals
@@ -14,6 +15,13 @@ from scrapy.crawler import Crawler
 from aggregator.store import Store
 
 _STORES: WeakKeyDictionary[Crawler, Store] = WeakKeyDictionary()
+_BEFORE_CLOSE: WeakKeyDictionary[Crawler, list[Callable[[], None]]] = WeakKeyDictionary()
+
+
+def before_close(crawler: Crawler, flush: Callable[[], None]) -> None:
+    """Run ``flush`` (a component's pending writes) just before the crawler's store closes,
+    when its spider closes: finished, or stopped by Ctrl-C / SIGTERM alike."""
+    _BEFORE_CLOSE.setdefault(crawler, []).append(flush)
 
 
 def take_crawl_lock(crawler: Crawler, source: str) -> str | None:
@@ -39,6 +47,8 @@ def store_for(crawler: Crawler) -> Store:
         _STORES[crawler] = store
 
         def close(spider: object) -> None:
+            for flush in _BEFORE_CLOSE.pop(crawler, []):
+                flush()
             closing = _STORES.pop(crawler, None)
             if closing is not None:
                 closing.close()

@@ -13,9 +13,19 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
-from sqlalchemy import create_engine, delete, event, inspect, select
+from sqlalchemy import (
+    Table,
+    bindparam,
+    create_engine,
+    delete,
+    event,
+    func,
+    inspect,
+    select,
+    update,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -38,6 +48,9 @@ from aggregator.store.models import (
 from aggregator.store.schema import check_exists, ensure_schema, sqlite_path
 
 Change = Literal["new", "updated", "unchanged"]
+
+# Calls of the store a batch groups into one transaction (see Store.batch).
+BATCH_CALLS = 500
 
 
 @dataclass(frozen=True)
@@ -92,6 +105,8 @@ class Store:
         self.engine = engine
         self.url = url
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._batch: Session | None = None
+        self._batch_calls = 0
 
     @classmethod
     def open(cls, url: str, *, create: bool = True) -> Store:
@@ -177,10 +192,57 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
+    def fingerprint(self) -> str:
+        """SHA-256 over every row of the tables feeds, exports and reading pages are made
+        from (issues, posts, stories, links), streamed in key order: equal fingerprints, equal
+        outputs."""
+        digest = hashlib.sha256()
+        with self.engine.connect() as conn:
+            for model in (IssueRow, PostRow, StoryRow, LinkRow):
+                table = cast(Table, model.__table__)
+                query = select(*table.columns).order_by(*table.primary_key.columns)
+                digest.update(table.name.encode())
+                for row in conn.execution_options(yield_per=500).execute(query):
+                    digest.update(repr(tuple(row)).encode("utf-8", "surrogatepass"))
+        return digest.hexdigest()
+
     @contextmanager
     def session(self) -> Iterator[Session]:
+        """One transaction per call, or the open batch's (see :meth:`batch`)."""
+        if self._batch is not None:
+            yield self._batch
+            self._batch_calls += 1
+            if self._batch_calls >= BATCH_CALLS:
+                self.commit()
+            return
         with self._sessions.begin() as session:
             yield session
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Store calls inside share one transaction, committed every :data:`BATCH_CALLS`
+        calls and at the end (rolled back to the last commit if the block raises): a pass
+        that writes thousands of rows makes a few commits, not thousands, and still releases
+        SQLite's write lock often enough for another process to get a turn. Reentrant."""
+        if self._batch is not None:
+            yield
+            return
+        self._batch, self._batch_calls = self._sessions(), 0
+        try:
+            yield
+            self._batch.commit()
+        except BaseException:
+            self._batch.rollback()
+            raise
+        finally:
+            self._batch.close()
+            self._batch = None
+
+    def commit(self) -> None:
+        """Commit the open batch now (nothing to do outside one)."""
+        if self._batch is not None:
+            self._batch.commit()
+            self._batch_calls = 0
 
     # -- pages -------------------------------------------------------------------------------
 
@@ -234,6 +296,14 @@ class Store:
             row = s.scalars(select(PageRow).where(PageRow.url == url)).first()
             if row is not None:
                 row.last_fetched = fetched
+
+    def touch_pages(self, fetched: dict[str, datetime]) -> None:
+        """:meth:`touch_page` for many pages, in one statement."""
+        with self.session() as s:
+            pages = cast(Table, PageRow.__table__)  # Core: one executemany, no ORM bulk rules
+            s.execute(update(pages).where(pages.c.url == bindparam("page_url"))
+                      .values(last_fetched=bindparam("fetched")),
+                      [{"page_url": url, "fetched": when} for url, when in fetched.items()])
 
     # -- issues ------------------------------------------------------------------------------
 
@@ -365,6 +435,16 @@ class Store:
                                 "decided": decided})
             return "new" if row is None else "updated"
 
+    def unsettled_mirrors(self, recheck_methods: frozenset[str]) -> int:
+        """Mirror posts without a link to an issue, or linked by one of ``recheck_methods``."""
+        with self.session() as s:
+            settled = (select(LinkRow.post_row)
+                       .where(LinkRow.issue_number.is_not(None),
+                              LinkRow.method.not_in(recheck_methods)))
+            query = (select(func.count()).select_from(PostRow)
+                     .where(PostRow.is_mirror.is_(True), PostRow.id.not_in(settled)))
+            return int(s.execute(query).scalar_one())
+
     def link(self, post_row: int) -> LinkRow | None:
         with self.session() as s:
             return s.get(LinkRow, post_row)
@@ -384,10 +464,33 @@ class Store:
             upsert(s, FeatureRow, {"url": url, "kind": kind, "content_sha256": content_sha256,
                                    "version": version, "data": data})
 
+    def content_sha256(self, *, issue_number: int | None = None,
+                       post_url: str | None = None) -> str | None:
+        """The stored content hash of an issue or a post (None when it is not stored)."""
+        with self.session() as s:
+            if issue_number is not None:
+                query = select(IssueRow.content_sha256).where(IssueRow.number == issue_number)
+            else:
+                query = select(PostRow.content_sha256).where(PostRow.url == post_url)
+            return s.scalars(query).first()
+
+    def features_row(self, url: str) -> FeatureRow | None:
+        with self.session() as s:
+            return s.get(FeatureRow, url)
+
+    def drop_features(self, url: str) -> None:
+        with self.session() as s:
+            s.execute(delete(FeatureRow).where(FeatureRow.url == url))
+
     def set_story_pairs(self, pairs: dict[int, int | None]) -> None:
         """Set ``pair`` for story rows by id (the aligned position in the other language)."""
+        ids = list(pairs)
         with self.session() as s:
-            for story_id, pair in pairs.items():
-                row = s.get(StoryRow, story_id)
-                if row is not None and row.pair != pair:
-                    row.pair = pair
+            for start in range(0, len(ids), 500):  # one query per 500 rows, not one per row
+                chunk = ids[start:start + 500]
+                current = s.execute(select(StoryRow.id, StoryRow.pair)
+                                    .where(StoryRow.id.in_(chunk))).all()
+                changed = [{"id": story_id, "pair": pairs[story_id]}
+                           for story_id, pair in current if pair != pairs[story_id]]
+                if changed:
+                    s.execute(update(StoryRow), changed)
