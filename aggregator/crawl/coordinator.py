@@ -33,7 +33,7 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 from aggregator.crawl.distributed import run_worker
 from aggregator.crawl.frontier import Frontier, Keys, new_worker_id, text
 from aggregator.crawl.process import CrawlReport, SourceReport
-from aggregator.relink import ARRIVAL_LAYERS, Linker, LinkReport
+from aggregator.relink import Linker, LinkReport
 from aggregator.store import Store
 from aggregator.store.locks import SourceLock
 
@@ -244,27 +244,12 @@ class Coordinator:
                 process.join(5)
 
     def _link(self, store: Store) -> LinkReport:
-        """The link stage of the whole run, once: what the crawl's link stage does per mirror
-        as it arrives (the mirrors the workers stored new or changed), then the final pass."""
-        decided = datetime.now(UTC)
-        linker = Linker(store)
-        report = LinkReport()
-        settled: set[str] = set()
-        for url in sorted(text(v) for v in self.server.smembers(self.keys.changed)):
-            post = store.post(url)
-            if post is not None and linker.link(post, store.stories(post_row=post.id),
-                                                decided=decided, report=report,
-                                                old=store.link(post.id), final=False,
-                                                layers=ARRIVAL_LAYERS):
-                settled.add(url)
-        final = linker.link_all(decided=decided, skip=frozenset(settled))
-        report.linked += final.linked
-        report.changed += final.changed
-        report.renewed += final.renewed
-        report.unlinked_mirrors += final.unlinked_mirrors
-        report.reasons.update(final.reasons)
-        report.story_pairs += final.story_pairs
-        return report
+        """The link stage of the whole run, once, as one process's link stage does it when its
+        last crawl closes: the mirrors the workers stored new or changed are re-decided, then
+        every mirror still waiting, in one batched transaction."""
+        changed = frozenset(text(v) for v in self.server.smembers(self.keys.changed))
+        with store.batch():
+            return Linker(store).link_all(decided=datetime.now(UTC), redo=changed)
 
     def _reports(self, sources: Sequence[str], finish: str,
                  links: LinkReport) -> list[SourceReport]:
