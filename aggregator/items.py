@@ -133,6 +133,8 @@ class PageResult:
     post: Post | None = None
     flags: tuple[str, ...] = field(default_factory=tuple)  # e.g. "markup-fallback"
     stored: str | None = None  # set by the store stage: "new", "updated" or "unchanged"
+    body_sha256: str | None = None  # of the body it was parsed from (see crawl.parse_record)
+    parser: str | None = None  # the page-object code key it was parsed with (ditto)
 
 
 def to_jsonable(value: Any) -> Any:

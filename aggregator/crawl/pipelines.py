@@ -9,17 +9,21 @@ when the last crawl of the process sharing the store closes (no crawl left to st
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import logging
 from datetime import UTC, datetime
-from importlib.metadata import PackageNotFoundError, version
-from pathlib import Path
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from scrapy.crawler import Crawler
 from sqlalchemy.exc import SQLAlchemyError
 
+from aggregator.crawl.parse_record import (
+    PARSED_KIND,
+    STORED_FORM_KEY,
+    known_result,
+    parsed_key,
+    pending,
+    record_data,
+)
 from aggregator.crawl.store_binding import store_for
 from aggregator.dates import parse_rfc822
 from aggregator.health import Coverage, document_fields, verdict
@@ -66,43 +70,6 @@ def _changed_at(item: PageResult, fallback: datetime) -> datetime:
     return fallback
 
 
-def _stored_form_key() -> int:
-    """Identifies the code between a page object's result and the stored rows (normalize,
-    dates, item <-> row mapping) and the libraries it uses: a parse is skipped as unchanged
-    only when this is the key it was stored under."""
-    package = Path(__file__).resolve().parent.parent
-    digest = hashlib.sha256()
-    for name in ("article.py", "normalize.py", "dates.py", "items.py", "store/mapping.py"):
-        digest.update((package / name).read_bytes())
-    for dist in ("nh3", "beautifulsoup4", "lxml", "dateparser"):
-        try:
-            digest.update(f"{dist}={version(dist)}".encode())
-        except PackageNotFoundError:
-            digest.update(dist.encode())
-    return int(digest.hexdigest()[:7], 16)  # fits the store's 32-bit version column
-
-
-STORED_FORM_KEY = _stored_form_key()
-PARSED_KIND = "parsed"  # features rows recording what each stored document was parsed as
-
-
-def parsed_key(url: str) -> str:
-    """The features row of a document's parse record (the document's own features row holds
-    its linking features under the bare URL)."""
-    return f"parsed:{url}"
-
-
-# Between the normalize and store stages of one crawl: url -> (digest of the page object's
-# result, the parse record when it matched). Popped by the store stage: bounded by the items
-# in flight.
-_PENDING: WeakKeyDictionary[Crawler, dict[str, tuple[str, dict[str, Any] | None]]] = (
-    WeakKeyDictionary())
-
-
-def _pending(crawler: Crawler) -> dict[str, tuple[str, dict[str, Any] | None]]:
-    return _PENDING.setdefault(crawler, {})
-
-
 class NormalizePipeline:
     """Make every parsed item clean and safe before anything stores or publishes it.
 
@@ -119,38 +86,21 @@ class NormalizePipeline:
         return cls(crawler)
 
     def process_item(self, item: Any) -> Any:
-        if not isinstance(item, PageResult):
-            return item
+        if not isinstance(item, PageResult) or item.stored == "unchanged":
+            return item  # not parsed at all: the spider found its record (parse_record)
         from aggregator.article import normalize_result
 
         if item.issue is not None or item.post is not None:
-            digest = sha256_json(item)
-            if self._parsed_as_stored(item, digest):
+            digest = result_digest(item)
+            if known_result(self.crawler, item, digest):
                 return dataclasses.replace(item, stored="unchanged")
-            _pending(self.crawler)[item.url] = (digest, None)
+            pending(self.crawler)[item.url] = (digest, None)
         return normalize_result(item, lang=get_site(item.source).lang)
 
-    def _parsed_as_stored(self, item: PageResult, digest: str) -> bool:
-        store = store_for(self.crawler)
-        try:
-            record = store.features_row(parsed_key(item.url))
-            if (record is None or record.content_sha256 != digest
-                    or record.version != STORED_FORM_KEY
-                    or record.data.get("row") != _stored_sha(store, item)):
-                return False
-        except (SQLAlchemyError, ValueError, OverflowError):
-            return False  # a document the store cannot look up: the store stage decides
-        _pending(self.crawler)[item.url] = (digest, record.data)
-        return True
 
-
-def _stored_sha(store: Store, item: PageResult) -> str | None:
-    """The content hash of the row the item's document is stored as (None: not stored)."""
-    if item.issue is not None:
-        return store.content_sha256(issue_number=item.issue.number)
-    if item.post is not None:
-        return store.content_sha256(post_url=item.post.url)
-    return None
+def result_digest(item: PageResult) -> str:
+    """The page object's result, whatever body it came from."""
+    return sha256_json(dataclasses.replace(item, body_sha256=None, parser=None))
 
 
 def _kind(item: PageResult) -> str | None:
@@ -215,7 +165,7 @@ class StorePipeline:
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, PageResult) or self.store is None:
             return item
-        digest, record = _pending(self.crawler).pop(item.url, ("", None))
+        digest, record = pending(self.crawler).pop(item.url, ("", None))
         now = datetime.now(UTC)
         changed_at = _changed_at(item, now)
         for flag in item.flags:
@@ -225,15 +175,24 @@ class StorePipeline:
             # Parsed as when it was stored: the stored rows stand, counted as before.
             self.stats.inc(f"aggregator/{record['kind']}_unchanged")
             self._cover(record["fields"])
+            if item.body_sha256 is not None and (record.get("body"), record.get("parser")) != (
+                    item.body_sha256, item.parser):
+                # A new body that parses as before (an advert changed): next time, not parsed.
+                data = {k: v for k, v in record.items() if not k.startswith("_")}
+                self.store.set_features(parsed_key(item.url), kind=PARSED_KIND,
+                                        content_sha256=digest, version=STORED_FORM_KEY,
+                                        data={**data, "body": item.body_sha256,
+                                              "parser": item.parser})
             return item
         try:
             kept = self._keep(item, now, changed_at)
             kind = _kind(item)
             if digest and kept.stored is not None and kind is not None:
-                self.store.set_features(parsed_key(item.url), kind=PARSED_KIND,
-                                        content_sha256=digest, version=STORED_FORM_KEY,
-                                        data={"kind": kind, "fields": document_fields(kept),
-                                              "row": _stored_sha(self.store, kept)})
+                self.store.set_features(
+                    parsed_key(item.url), kind=PARSED_KIND, content_sha256=digest,
+                    version=STORED_FORM_KEY,
+                    data=record_data(self.store, kept, kind=kind, fields=document_fields(kept),
+                                     parser=item.parser))
             return kept
         except (SQLAlchemyError, ValueError, OverflowError) as error:
             # One document the store cannot hold never costs the others: kept aside, counted.

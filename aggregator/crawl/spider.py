@@ -8,6 +8,7 @@ one for a registry entry that has no binding (a generic mirror).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator, Iterator
 from functools import cached_property
 from typing import Any
@@ -16,6 +17,7 @@ import scrapy
 from scrapy.http import Response
 
 from aggregator.crawl.baseurl import header, redirected_from
+from aggregator.crawl.parse_record import PARSER_KEY, body_sha256, known_body
 from aggregator.crawl.revalidate import DOCUMENT_META
 from aggregator.crawl.store_binding import take_crawl_lock
 from aggregator.items import Issue, Listing, PageResult
@@ -72,7 +74,26 @@ class SiteSpider(scrapy.Spider):
             yield scrapy.Request(entry.url, callback=self.parse_page, errback=self.fetch_failed,
                                  meta={DOCUMENT_META: True})
 
+    @cached_property
+    def parser_key(self) -> str:
+        """The page-object code this spider parses with (a generic switch changes it)."""
+        return f"{PARSER_KEY}:{self.site.key}:{'bespoke' if self.site.bespoke else 'generic'}"
+
     def parse_page(self, response: Response) -> Iterator[PageResult]:
+        # The very body stored last time, for the same page objects: nothing to parse.
+        sha = body_sha256(response.body)
+        crawler = getattr(self, "crawler", None)
+        record = (known_body(crawler, response.url, sha, self.parser_key)
+                  if crawler is not None else None)
+        if record is not None:
+            yield PageResult(url=response.url, source=self.site.key, status=response.status,
+                             flags=tuple(record.get("flags", ())), stored="unchanged",
+                             body_sha256=sha, parser=self.parser_key)
+            return
+        for result in self._parse_page(response):
+            yield dataclasses.replace(result, body_sha256=sha, parser=self.parser_key)
+
+    def _parse_page(self, response: Response) -> Iterator[PageResult]:
         # A page that cannot be parsed is quarantined, never fatal: its raw bytes stay in the
         # store for a later re-parse, what was stored from it before is kept, and the run
         # summary lists it.
