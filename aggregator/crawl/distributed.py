@@ -21,6 +21,7 @@ A worker is an ordinary crawl of every source of the run (one crawler per source
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import warnings
 from collections import deque
@@ -48,6 +49,43 @@ logger = logging.getLogger(__name__)
 warnings.filterwarnings("ignore", category=ScrapyDeprecationWarning, module="scrapy_redis")
 
 _CANONICAL_META = "aggregator_canonical_url"  # set by BaseUrlMiddleware on remapped requests
+# A reactor that has not ticked for this many leases (at least a minute) is hung, not busy:
+# its heartbeat stops so that the others take its requests over.
+HUNG_LEASES = 5
+
+
+class Heartbeat(threading.Thread):
+    """Keeps a worker's lease alive from a thread of its own.
+
+    Beaten from the reactor, the lease lapsed whenever the reactor was busy longer than it
+    (parsing a large page on a loaded machine), and the worker's requests were fetched twice.
+    From a thread it lapses when the process is killed, frozen or its reactor hung."""
+
+    def __init__(self, server: redis.Redis, key: str, lease: float) -> None:
+        super().__init__(name=f"heartbeat {key}", daemon=True)
+        self.server, self.key, self.lease = server, key, lease
+        self.ticked = time.monotonic()  # the reactor's last sign of life (see tick)
+        self._stopping = threading.Event()
+
+    def tick(self) -> None:
+        self.ticked = time.monotonic()
+
+    def beat(self) -> None:
+        self.server.set(self.key, "1", px=int(self.lease * 1000))
+
+    def run(self) -> None:
+        hung_after = max(self.lease * HUNG_LEASES, 60.0)
+        while not self._stopping.wait(self.lease / 4):
+            if time.monotonic() - self.ticked > hung_after:
+                continue  # a hung reactor: let the lease lapse
+            try:
+                self.beat()
+            except redis.RedisError as error:
+                logger.warning("redis heartbeat: %s", error)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self.join(self.lease)
 
 
 def worker_settings(settings: Settings, worker: str) -> Settings:
@@ -150,7 +188,9 @@ class FrontierScheduler(Scheduler):  # type: ignore[misc]
         self.held: list[_Held] = []
         self.local: deque[Request] = deque()  # remapped / retried requests already held
         self._stats_at = 0.0
-        self._heartbeat()
+        self.heartbeat = Heartbeat(self.server, self.keys.alive(self.worker), self.lease)
+        self.heartbeat.beat()
+        self.heartbeat.start()
         self.crawler.signals.connect(self._idle, signal=signals.spider_idle, weak=False)
         self.ticker = LoopingCall(self._tick)
         self.ticker.start(settings.getfloat("AGGREGATOR_REDIS_POLL", 0.25), now=False)
@@ -159,6 +199,7 @@ class FrontierScheduler(Scheduler):  # type: ignore[misc]
         # Called once the downloader and the item pipelines are closed: the stats are final.
         if self.ticker.running:
             self.ticker.stop()
+        self.heartbeat.stop()
         try:
             if reason == "finished":
                 self._ack([held.entry for held in self.held])  # the engine is done with them
@@ -226,9 +267,6 @@ class FrontierScheduler(Scheduler):  # type: ignore[misc]
             self._ack([h.entry for h in done])
             self.held = [h for h in self.held if h not in done]
 
-    def _heartbeat(self) -> None:
-        self.server.set(self.keys.alive(self.worker), "1", px=int(self.lease * 1000))
-
     def _publish_stats(self, **extra: Any) -> None:
         stats = dict(self.crawler.stats.get_stats()) if self.crawler.stats is not None else {}
         stats.update(extra)
@@ -236,8 +274,8 @@ class FrontierScheduler(Scheduler):  # type: ignore[misc]
 
     def _tick(self) -> None:
         try:
+            self.heartbeat.tick()
             self._ack_finished()
-            self._heartbeat()
             self.frontier.requeue_dead()
             if time.monotonic() - self._stats_at > 1.0:
                 self._stats_at = time.monotonic()
