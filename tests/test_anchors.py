@@ -6,7 +6,6 @@ here states one equivalence the linker relies on.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from importlib.resources import files
 from pathlib import Path
@@ -25,7 +24,6 @@ from aggregator.anchors import (
     outlet_key,
     parse_chinese_numeral,
 )
-from aggregator.anchors.glossary import _trie_regex
 from aggregator.anchors.script import looks_traditional, to_simplified
 from aggregator.dates import parse_week_range
 from aggregator.glossary import (
@@ -416,16 +414,3 @@ def test_glossary_digest_follows_entries_not_layout() -> None:
     assert Glossary(tuple(base)).digest == same.digest
     more = Glossary(tuple(base)).extended([GlossaryEntry("nvidia", "company", zh=("輝達",))])
     assert more.digest != same.digest
-
-
-@pytest.mark.parametrize("flags", [0, re.IGNORECASE])
-def test_trie_pattern_matches_like_a_longest_first_alternation(flags: int) -> None:
-    words = {"彭博", "彭博社", "彭博商业周刊", "路透", "路透社", "AI", "AI Act", "Meta",
-             "Meta AI Blog", "x", "xAI", "a.b", "a"}
-    fold = bool(flags & re.IGNORECASE)
-    trie = re.compile(_trie_regex(words, fold=fold), flags)
-    ordered = sorted(words, key=len, reverse=True)
-    plain = re.compile("|".join(re.escape(w) for w in ordered), flags)
-    text = "据彭博社、彭博商业周刊和路透报道，xAI与META AI BLOG、AI Act、a.b、axb"
-    assert [m.span() for m in trie.finditer(text)] == [m.span() for m in plain.finditer(text)]
-    assert trie.fullmatch("彭博商业周刊") and not trie.fullmatch("彭博商")

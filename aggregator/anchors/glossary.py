@@ -209,23 +209,17 @@ class Glossary:
         return table
 
     @cached_property
-    def _zh_pattern(self) -> re.Pattern[str] | None:
-        # Latin-only "Chinese" aliases (e.g. "OpenAI" in the zh column) are matched by the
-        # English matcher; here only aliases with CJK characters, longest first.
+    def _matcher(self) -> _Matcher:
+        # Latin-only "Chinese" aliases (e.g. "OpenAI" in the zh column) are matched like the
+        # English ones; the zh set holds only aliases with CJK characters, as written and
+        # converted (輝達 -> 辉达).
         written = {a for e in self.entries for a in e.zh if not a.isascii()}
-        aliases = written | {to_simplified(a) for a in written}
-        if not aliases:
-            return None
-        return re.compile(_trie_regex(aliases))
-
-    @cached_property
-    def _en_patterns(self) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
         loose = {a for e in self.entries for a in e.en}
         loose |= {a for e in self.entries for a in e.zh if a.isascii()}
         # An ASCII spelling in the zh column ("Meta") must not undo a case-sensitive alias.
         loose = {a for a in loose if a.lower() not in self._exact_lower}
         exact = {a for e in self.entries for a in e.en_exact}
-        return _latin_alternation(loose, re.IGNORECASE), _latin_alternation(exact, 0)
+        return _Matcher(written | {to_simplified(a) for a in written}, exact, loose)
 
     def lookup(self, name: str) -> GlossaryEntry | None:
         """The entry whose alias equals ``name`` (an outlet field, say), if any."""
@@ -241,17 +235,19 @@ class Glossary:
         return None
 
     def matches(self, text: str) -> Iterator[GlossaryMatch]:
-        """All non-overlapping alias occurrences in ``text``, leftmost-longest, any language."""
+        """All non-overlapping alias occurrences in ``text``, leftmost-longest, any language.
+
+        One pass per automaton (:class:`_Matcher`); the result is what three regexes would
+        give (CJK aliases as written; Latin aliases case-insensitive, and the ``=exact`` ones
+        case-sensitive, both on ASCII word edges), each scanned leftmost-longest, then merged
+        leftmost-longest across the three.
+        """
         found: list[GlossaryMatch] = []
-        zh = self._zh_pattern
-        loose, exact = self._en_patterns
-        for pattern in (zh, loose, exact):
-            if pattern is None:
-                continue
-            for m in pattern.finditer(text):
-                entry = self.lookup(m.group(0))
-                if entry is not None:
-                    found.append(GlossaryMatch(m.start(), m.end(), entry.key, entry.kind))
+        lookup = self._lookup_cached
+        for start, end in self._matcher.spans(text):
+            entry = lookup(text[start:end])
+            if entry is not None:
+                found.append(GlossaryMatch(start, end, entry.key, entry.kind))
         found.sort(key=lambda g: (g.start, -(g.end - g.start)))
         last_end = -1
         for g in found:
@@ -259,42 +255,122 @@ class Glossary:
                 last_end = g.end
                 yield g
 
+    def _lookup_cached(self, name: str) -> GlossaryEntry | None:
+        cache = self._lookups
+        if name not in cache:
+            if len(cache) >= _LOOKUP_CACHE:
+                cache.clear()  # bounded: matched spellings repeat, the text does not
+            cache[name] = self.lookup(name)
+        return cache[name]
+
+    @cached_property
+    def _lookups(self) -> dict[str, GlossaryEntry | None]:
+        return {}
+
     def __len__(self) -> int:
         return len(self.entries)
 
 
-def _trie_regex(words: Iterable[str], *, fold: bool = False) -> str:
-    """One regex for a set of literal words, factored as a prefix trie ("彭博" and "彭博社" share
-    "彭博"). It matches exactly what the longest-first alternation ``社|...`` would (a longer
-    word is tried first: an ending is an optional, greedy group), but Python's engine tries a
-    handful of branches at each position instead of every word: about ten times faster on the
-    glossary (``python benchmarks/glossary_match.py``). ``fold``: words are lower-cased, for a
-    pattern compiled with IGNORECASE."""
-    trie: dict[str, Any] = {}
-    for word in words:
-        node = trie
-        for ch in word.lower() if fold else word:
-            node = node.setdefault(ch, {})
-        node[""] = {}  # a word ends here
-    return _trie_pattern(trie)
+_LOOKUP_CACHE = 50_000
+_LOOSE = 1  # Latin alias, case-insensitive, on ASCII word edges
+_EXACT = 2  # Latin alias, case-sensitive, on ASCII word edges
+_ZH = 4  # alias with CJK characters, as written
+# An alias on word edges is not preceded or followed by an ASCII letter or digit (``\\b``
+# would treat CJK as word characters). Under IGNORECASE the class also takes what Python's
+# case folding pairs with those letters (the Kelvin sign, a long s): kept as regexes, so the
+# edges are exactly the ones the matching regexes had.
+_EDGE_LOOSE = re.compile(f"[{_LATIN_EDGE}]", re.IGNORECASE)
+_EDGE_EXACT = re.compile(f"[{_LATIN_EDGE}]")
 
 
-def _trie_pattern(node: dict[str, Any]) -> str:
-    branches = [re.escape(ch) + _trie_pattern(child) for ch, child in sorted(node.items()) if ch]
-    if not branches:
-        return ""
-    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-    if "" not in node:
-        return body
-    return f"(?:{body})?" if len(branches) == 1 else body + "?"
+class _Matcher:
+    """The glossary's aliases in two Aho-Corasick automata (pyahocorasick): one over the text
+    as written (CJK and case-sensitive aliases), one over the text case-folded character by
+    character (case-insensitive aliases, folded the same way), so a text is scanned twice in C
+    whatever the number of aliases. Every occurrence of every alias is reported; each class is
+    then resolved leftmost-longest, the way a regex alternation scans it."""
+
+    def __init__(self, zh: set[str], exact: set[str], loose: set[str]) -> None:
+        self._fold_table: dict[int, int] = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
+        self._folded_chars: set[str] = set()
+        folded = {"".join(self._fold_alias_char(ch) for ch in a.lower()) for a in loose}
+        self._alphabet = sorted({ch for a in folded for ch in a})
+        escaped = "".join(re.escape(c) for c in self._alphabet)
+        self._any_alias_char = re.compile(f"[{escaped}]", re.IGNORECASE) if escaped else None
+        self.raw = _automaton({**{a: _ZH for a in zh}, **{a: _EXACT for a in exact},
+                               **{a: _ZH | _EXACT for a in zh & exact}})
+        self.folded = _automaton({a: _LOOSE for a in folded})
+
+    @staticmethod
+    def _fold_alias_char(ch: str) -> str:
+        return ch.lower() if len(ch.lower()) == 1 else ch
+
+    def _fold(self, text: str) -> str:
+        """``text`` with each character replaced by the alias character it matches under
+        IGNORECASE (same length, so offsets carry over)."""
+        if text.isascii():
+            return text.lower()
+        new = {ch for ch in set(text) if not ch.isascii()} - self._folded_chars
+        if new and self._any_alias_char is not None:
+            for ch in new:
+                if self._any_alias_char.fullmatch(ch):
+                    target = next(a for a in self._alphabet
+                                  if re.fullmatch(re.escape(a), ch, re.IGNORECASE))
+                    if target != ch:
+                        self._fold_table[ord(ch)] = ord(target)
+        self._folded_chars |= new
+        return text.translate(self._fold_table)
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """(start, end) of every class's leftmost-longest matches, classes unmerged."""
+        spans: list[tuple[int, int]] = []
+        if self.raw is not None:
+            zh: dict[int, int] = {}
+            exact: dict[int, int] = {}
+            for last, (length, kinds) in self.raw.iter(text):
+                start, end = last + 1 - length, last + 1
+                if kinds & _ZH and end > zh.get(start, -1):
+                    zh[start] = end
+                if kinds & _EXACT and end > exact.get(start, -1) and _on_edges(
+                        _EDGE_EXACT, text, start, end):
+                    exact[start] = end
+            spans += _leftmost(zh) + _leftmost(exact)
+        if self.folded is not None:
+            loose: dict[int, int] = {}
+            for last, (length, _kinds) in self.folded.iter(self._fold(text)):
+                start, end = last + 1 - length, last + 1
+                if end > loose.get(start, -1) and _on_edges(_EDGE_LOOSE, text, start, end):
+                    loose[start] = end
+            spans += _leftmost(loose)
+        return spans
 
 
-def _latin_alternation(aliases: set[str], flags: int) -> re.Pattern[str] | None:
-    """One regex for Latin aliases with ASCII word edges (``\\b`` treats CJK as word chars)."""
-    if not aliases:
+def _automaton(words: dict[str, int]) -> Any:
+    import ahocorasick
+
+    if not words:
         return None
-    body = _trie_regex(aliases, fold=bool(flags & re.IGNORECASE))
-    return re.compile(f"(?<![{_LATIN_EDGE}])(?:{body})(?![{_LATIN_EDGE}])", flags)
+    automaton = ahocorasick.Automaton()
+    for word, kinds in words.items():
+        automaton.add_word(word, (len(word), kinds))
+    automaton.make_automaton()
+    return automaton
+
+
+def _on_edges(edge: re.Pattern[str], text: str, start: int, end: int) -> bool:
+    return ((start == 0 or edge.match(text, start - 1) is None)
+            and (end == len(text) or edge.match(text, end) is None))
+
+
+def _leftmost(longest: dict[int, int]) -> list[tuple[int, int]]:
+    """The non-overlapping spans a left-to-right scan takes, from the longest end per start."""
+    taken: list[tuple[int, int]] = []
+    last_end = -1
+    for start in sorted(longest):
+        if start >= last_end:
+            last_end = longest[start]
+            taken.append((start, last_end))
+    return taken
 
 
 DATA_FILE = "glossary.tsv"  # package data of aggregator.anchors
