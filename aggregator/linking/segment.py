@@ -15,6 +15,7 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 
 _LATIN_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[.+#-][A-Za-z0-9]+)*")
 _CJK_RUN_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
@@ -78,13 +79,20 @@ def stem(word: str) -> str:
 
 def en_terms(text: str) -> Iterator[str]:
     """Content-word stems of English (or the Latin words inside Chinese) text."""
-    for m in _LATIN_RE.finditer(text):
-        word = m.group().lower()
-        if word in EN_STOPWORDS or len(word) < 2:
-            continue
-        term = stem(word)
-        if term not in EN_STOPWORDS:
+    for word in _LATIN_RE.findall(text):
+        term = _content_term(word)
+        if term is not None:
             yield term
+
+
+@lru_cache(maxsize=1 << 17)
+def _content_term(word: str) -> str | None:
+    """The stem of one word, or None for a stop word (words recur: computed once each)."""
+    word = word.lower()
+    if word in EN_STOPWORDS or len(word) < 2:
+        return None
+    term = stem(word)
+    return None if term in EN_STOPWORDS else term
 
 
 _CUT: Callable[[str], list[str]] | None = None

@@ -49,7 +49,9 @@ def shingles(text: str, k: int = SHINGLE_K) -> frozenset[int]:
         return frozenset()
     if len(toks) < k:
         return frozenset({_hash32(" ".join(toks))})
-    return frozenset(_hash32(" ".join(toks[i : i + k])) for i in range(len(toks) - k + 1))
+    # Each distinct shingle hashed once (repeated phrases are common in a long text).
+    distinct = {" ".join(toks[i : i + k]) for i in range(len(toks) - k + 1)}
+    return frozenset(map(_hash32, distinct))
 
 
 def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
