@@ -3,6 +3,7 @@
     python benchmarks/link_scale.py                    # 10,000 and 100,000 documents
     python benchmarks/link_scale.py --sizes 2000,10000 # other sizes (the ratio is last / first)
     python benchmarks/link_scale.py --workers 1        # AGGREGATOR_LINK_WORKERS for the runs
+    python benchmarks/link_scale.py --pythonpath DIR   # measure another checkout (a baseline)
 
 Documents come from ``benchmarks/link_memory.py``'s seeded generator (short news items built
 from the glossary's entities with amounts and dates, English and Chinese; a quarter of the
@@ -74,6 +75,8 @@ def _verdict(value: float, target: float | None) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000", help="document counts, ascending")
+    parser.add_argument("--pythonpath", type=Path, default=ROOT,
+                        help="checkout to measure (default: this one; another one: a baseline)")
     parser.add_argument("--workers", type=int, default=0,
                         help="worker processes for the runs (default: every core)")
     args = parser.parse_args()
@@ -88,7 +91,7 @@ def main() -> None:
             with src.open("w", encoding="utf-8") as fh:
                 for _ in range(n):
                     fh.write(gen.next())
-            wall, rss = measure(src, out, ROOT)
+            wall, rss = measure(src, out, args.pythonpath)
             walls[n] = wall
             methods = Counter(json.loads(line)["method"] for line in out.open(encoding="utf-8"))
             print(f"{n:>7,} documents ({src.stat().st_size / 1e6:.0f} MB): wall {wall:.1f} s"
