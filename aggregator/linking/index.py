@@ -7,14 +7,12 @@ stated source URL (``explicit``), then the content layers of :mod:`aggregator.li
 
 from __future__ import annotations
 
-import heapq
 import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
-from operator import itemgetter
 
 from datasketch import MinHashLSH
 
@@ -166,9 +164,8 @@ class IssueIndex:
             w = stats.weight(key)
             for doc_id in posting:
                 weights[doc_id] += w
-        # The same as sorting them all and taking the first (ties in insertion order), without
-        # sorting thousands of weak blocks in a large index.
-        return heapq.nlargest(self._block_limit, weights.items(), key=itemgetter(1))
+        ranked = sorted(weights.items(), key=lambda kv: kv[1], reverse=True)
+        return ranked[: self._block_limit]
 
     def decide(
         self,
