@@ -60,8 +60,8 @@ class ParaphraseGenerator(Generator):
                 f"${story['amount']}B deal. " + " ".join(words) + f". According to {c}, more "
                 "is to come.")
         title = rng.choice(_TITLES).format(a=a, b=b, amount=story["amount"])
-        doc = {"id": f"doc-{self.n}", "lang": "en", "title": title, "text": text,
-               "published": day.isoformat()}
+        doc: dict[str, object] = {"id": f"doc-{self.n}", "lang": "en", "title": title,
+                                  "text": text, "published": day.isoformat()}
         self.recent = [*self.recent[-200:], doc]
         return json.dumps(doc, ensure_ascii=False) + "\n"
 
