@@ -204,3 +204,30 @@ def test_repeated_ids_are_reported_not_grouped(tmp_path: Path) -> None:
     assert [(e["line"], e["kind"]) for e in summary["errors"]] == [(2, "repeated-id")]
 
 
+
+
+def test_output_does_not_depend_on_the_number_of_workers(tmp_path: Path) -> None:
+    # Enough lines for the worker pool (several batches), with the fixture's bad lines, a
+    # repeated id and copies of every good document under new ids: every kind of outcome
+    # crosses a process boundary, and the repeated-id check sees the lines in file order.
+    good = MIXED.read_text(encoding="utf-8").splitlines()[:8]
+    bad = MIXED.read_text(encoding="utf-8").splitlines()[8:]
+    lines: list[str] = []
+    for copy in range(30):
+        for line in good:
+            record = json.loads(line)
+            record["id"] = f"{record['id']}-{copy}"
+            lines.append(json.dumps(record, ensure_ascii=False))
+        lines.extend(bad)
+    lines.append(lines[0])  # a repeated id, late in the file
+    src = tmp_path / "many.jsonl"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    outputs, summaries = [], []
+    for workers in (1, 2, 3):
+        out = tmp_path / f"groups-{workers}.jsonl"
+        summaries.append(link_jsonl(src, out, workers=workers))
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1] == outputs[2]
+    assert summaries[0] == summaries[1] == summaries[2]
+    assert summaries[0]["documents"] == 240
+    assert summaries[0]["skipped_by_kind"] == {"json": 30, "record": 60, "repeated-id": 1}

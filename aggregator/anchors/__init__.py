@@ -30,6 +30,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from aggregator.anchors.glossary import DEFAULT_GLOSSARY, Glossary
 from aggregator.anchors.names import name_keys, name_keys_in, version_after
@@ -111,6 +112,9 @@ def date_keys(text: str) -> list[str]:
     return [k for span in _date_spans(normalize_for_anchors(text)) for k in _span_keys(span)]
 
 
+# A document's text is searched twice (when it is read, and again for its features when
+# it has no week): the second time is a lookup.
+@lru_cache(maxsize=8)
 def detect_week(text: str) -> tuple[date, date] | None:
     """The first week range anywhere in ``text`` ("April 3 – 9, 2026", "2026年4月3日-9日"):
     exactly what the page objects read (:func:`aggregator.dates.parse_week_range`)."""

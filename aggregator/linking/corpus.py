@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from aggregator.files import atomic_open
-from aggregator.linking.documents import LinkDoc, doc_from_record
+from aggregator.linking.documents import LinkDoc
 from aggregator.linking.features import Features, compute_features
 from aggregator.linking.groups import Grouping, build_groups
-from aggregator.linking.jsonl import MAX_LINE_BYTES, BadLine, LineError, parse_line, raw_lines
-from aggregator.linking.packed import PackedFeatures, group_packed
+from aggregator.linking.jsonl import MAX_LINE_BYTES
+from aggregator.linking.packed import group_packed
 from aggregator.linking.paraphrase import link_paraphrases
+from aggregator.linking.reader import read_packed
 from aggregator.linking.similarity import DEFAULT_OPTIONS, DocTerms, SimilarityOptions, doc_terms
 
 # The summary lists this many bad lines (all are counted): a file of a million broken lines
@@ -139,6 +140,7 @@ def link_jsonl(
     *,
     max_line_bytes: int = MAX_LINE_BYTES,
     max_errors_listed: int = MAX_ERRORS_LISTED,
+    workers: int | None = None,
 ) -> dict[str, Any]:
     """Read documents (one JSON object a line), group them, write one result a line.
 
@@ -151,12 +153,15 @@ def link_jsonl(
     not an object, a lone surrogate, missing id/text, unknown lang, repeated id, bad date) is
     skipped and counted: ``skipped`` (total), ``skipped_by_kind``, and the first
     ``max_errors_listed`` in ``errors`` (``line``, ``kind``, ``error``); it never stops the run.
+
+    Features are computed by ``workers`` processes (default: the cores this process may use,
+    or ``AGGREGATOR_LINK_WORKERS``); the output is the same for any number of them.
     """
     out = Path(out_path)
     if out.is_dir():  # fail before the linking, not after it
         raise IsADirectoryError(errno.EISDIR, "output is a directory", str(out))
-    packed, terms, lines, listed, kinds = _read_packed(
-        Path(in_path), max_line_bytes, max_errors_listed
+    packed, terms, lines, listed, kinds = read_packed(
+        Path(in_path), max_line_bytes, max_errors_listed, workers
     )
     grouping = group_packed(packed)
     methods: Counter[str] = Counter()
@@ -178,58 +183,3 @@ def link_jsonl(
         "skipped_by_kind": dict(sorted(kinds.items())),
         "errors": [b.to_json() for b in listed],
     }
-
-
-def _read_packed(
-    path: Path, max_line_bytes: int, max_listed: int
-) -> tuple[list[PackedFeatures], list[DocTerms], int, list[BadLine], Counter[str]]:
-    """Packed features and paraphrase terms of every good line, the number of non-blank
-    lines, the first ``max_listed`` bad lines and the count of each kind (a file of bad lines
-    costs nothing)."""
-    packed: list[PackedFeatures] = []
-    terms: list[DocTerms] = []
-    listed: list[BadLine] = []
-    kinds: Counter[str] = Counter()
-
-    def skip(bad: BadLine) -> None:
-        kinds[bad.kind] += 1
-        if len(listed) < max_listed:
-            listed.append(bad)
-
-    seen: set[str] = set()
-    lines = 0
-    with path.open("rb") as fh:
-        for number, raw in raw_lines(fh, max_line_bytes):
-            if isinstance(raw, int):
-                lines += 1
-                skip(BadLine(number, "too-long",
-                             f"line of {raw} bytes is over the {max_line_bytes}-byte bound"))
-                continue
-            if not raw.strip():
-                continue
-            lines += 1
-            try:
-                p, t = _packed_features(raw, seen)
-            except LineError as exc:
-                skip(BadLine(number, exc.kind, str(exc)))
-                continue
-            seen.add(p.doc_id)
-            packed.append(p)
-            terms.append(t)
-    return packed, terms, lines, listed, kinds
-
-
-def _packed_features(raw: bytes, seen: set[str]) -> tuple[PackedFeatures, DocTerms]:
-    record = parse_line(raw)
-    try:
-        doc = doc_from_record(record)
-    except ValueError as exc:
-        raise LineError("record", str(exc)) from None
-    if doc.id in seen:
-        raise LineError("repeated-id", f"repeated id {doc.id!r}")
-    try:
-        features = compute_features(doc)
-        terms = doc_terms(doc, features.anchors)
-    except Exception as exc:  # one odd document must not cost the rest of the file
-        raise LineError("features", f"{type(exc).__name__}: {exc}") from None
-    return PackedFeatures.pack(features), terms

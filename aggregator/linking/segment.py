@@ -3,7 +3,8 @@
 Both sides are reduced to what survives rewording: English words lower-cased, stop words
 dropped and light-stemmed ("releases", "released" and "release" are one term), so that two
 summaries written separately still share their content words; Chinese text is segmented into
-words with jieba (MIT) rather than characters, because a character alone (发, 模) means little.
+words with jieba (MIT; its Rust port rjieba when installed) rather than characters, because a
+character alone (发, 模) means little.
 The same stemmer reads the English side of the dictionary bridge (:mod:`.bridge`), so a
 bridged Chinese word and an English word meet on one key.
 """
@@ -13,8 +14,8 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from functools import lru_cache
 
 _LATIN_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[.+#-][A-Za-z0-9]+)*")
 _CJK_RUN_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
@@ -78,42 +79,63 @@ def stem(word: str) -> str:
 
 def en_terms(text: str) -> Iterator[str]:
     """Content-word stems of English (or the Latin words inside Chinese) text."""
-    for m in _LATIN_RE.finditer(text):
-        word = m.group().lower()
-        if word in EN_STOPWORDS or len(word) < 2:
-            continue
-        term = stem(word)
-        if term not in EN_STOPWORDS:
+    for word in _LATIN_RE.findall(text):
+        term = _content_term(word)
+        if term is not None:
             yield term
 
 
-_JIEBA: Any = None
+@lru_cache(maxsize=1 << 17)
+def _content_term(word: str) -> str | None:
+    """The stem of one word, or None for a stop word (words recur: computed once each)."""
+    word = word.lower()
+    if word in EN_STOPWORDS or len(word) < 2:
+        return None
+    term = stem(word)
+    return None if term in EN_STOPWORDS else term
+
+
+_CUT: Callable[[str], list[str]] | None = None
 _JIEBA_LOCK = threading.Lock()
 
 
-def _jieba() -> Any:
-    """jieba's default tokenizer, loaded once (about 1 s the first time in a process: it
-    reads its dictionary, from its own cache after the first run on a machine)."""
-    global _JIEBA
-    if _JIEBA is None:
+def _cutter() -> Callable[[str], list[str]]:
+    """The word cutter, loaded once: ``rjieba`` (jieba-rs, MIT; the same dictionary and
+    algorithm in Rust, ~8x faster, identical words on the development set and the generated
+    benchmark documents), else jieba's own tokenizer (about 1 s to load its dictionary)."""
+    global _CUT
+    if _CUT is None:
         with _JIEBA_LOCK:
-            if _JIEBA is None:
-                import jieba
+            if _CUT is None:
+                _CUT = _load_cutter()
+    return _CUT
 
-                jieba.setLogLevel(logging.WARNING)
-                tokenizer = jieba.Tokenizer()
-                tokenizer.initialize()
-                _JIEBA = tokenizer
-    return _JIEBA
+
+def _load_cutter() -> Callable[[str], list[str]]:
+    try:
+        import rjieba
+    except ImportError:  # no wheel for this platform: the pure-Python jieba cuts the same
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        tokenizer = jieba.Tokenizer()
+        tokenizer.initialize()
+        return lambda run: list(tokenizer.cut(run, HMM=False))
+    return lambda run: list(rjieba.cut(run, hmm=False))
 
 
 def zh_words(text: str) -> Iterator[str]:
     """Chinese content words of ``text`` (Simplified), in order; Latin words are left out
     (:func:`en_terms` reads them)."""
-    tokenizer = _jieba()
+    cut = _cutter()
     for run in _CJK_RUN_RE.findall(text):
         # No HMM guessing of unknown words: three times faster, and a name it would guess is
         # usually in Latin script in these texts (read by en_terms) or an anchor anyway.
-        for word in tokenizer.cut(run, HMM=False):
+        for word in cut(run):
             if word not in ZH_STOPWORDS:
                 yield word
+
+
+def warm_up() -> None:
+    """Load the word cutter now (before forking workers, so that they share it)."""
+    _cutter()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
@@ -49,7 +50,9 @@ def shingles(text: str, k: int = SHINGLE_K) -> frozenset[int]:
         return frozenset()
     if len(toks) < k:
         return frozenset({_hash32(" ".join(toks))})
-    return frozenset(_hash32(" ".join(toks[i : i + k])) for i in range(len(toks) - k + 1))
+    # Each distinct shingle hashed once (repeated phrases are common in a long text).
+    distinct = {" ".join(toks[i : i + k]) for i in range(len(toks) - k + 1)}
+    return frozenset(map(_hash32, distinct))
 
 
 def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
@@ -69,19 +72,34 @@ def _permutations() -> Any:
     return MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, scheme=MINHASH_SCHEME).permutations
 
 
+_LOCAL = threading.local()
+
+
+def _sketch() -> Any:
+    """One MinHash per thread, reset before each use: building one (parsing its
+    permutations) cost a third of hashing a short document."""
+    m = getattr(_LOCAL, "minhash", None)
+    if m is None:
+        m = MinHash(
+            num_perm=NUM_PERM,
+            seed=MINHASH_SEED,
+            hashfunc=_identity,
+            permutations=_permutations(),
+            scheme=MINHASH_SCHEME,
+        )
+        _LOCAL.minhash = m
+    else:
+        m.clear()
+    return m
+
+
 def minhash_values(sh: Iterable[int]) -> tuple[int, ...]:
     values = list(sh)
     if not values:
         return ()
-    m = MinHash(
-        num_perm=NUM_PERM,
-        seed=MINHASH_SEED,
-        hashfunc=_identity,
-        permutations=_permutations(),
-        scheme=MINHASH_SCHEME,
-    )
+    m = _sketch()
     m.update_batch(values)
-    return tuple(int(v) for v in m.hashvalues)
+    return tuple(m.hashvalues.tolist())
 
 
 def lean_minhash(values: Sequence[int]) -> LeanMinHash:
