@@ -66,8 +66,11 @@ def parsed_key(url: str) -> str:
     return f"parsed:{url}"
 
 
-def body_sha256(body: bytes) -> str:
-    return hashlib.sha256(body).hexdigest()
+def body_sha256(body: bytes, content_type: str | None = None) -> str:
+    """The hash of what a page object reads: the body and the type (charset) it came with."""
+    digest = hashlib.sha256(body)
+    digest.update(b"\0" + (content_type or "").encode("latin-1", "replace"))
+    return digest.hexdigest()
 
 
 _PENDING: WeakKeyDictionary[Crawler, dict[str, tuple[str, dict[str, Any] | None]]] = (

@@ -81,7 +81,8 @@ class SiteSpider(scrapy.Spider):
 
     def parse_page(self, response: Response) -> Iterator[PageResult]:
         # The very body stored last time, for the same page objects: nothing to parse.
-        sha = body_sha256(response.body)
+        # The bytes and how they are to be decoded (a GBK page served as UTF-8 parses apart).
+        sha = body_sha256(response.body, header(response, "Content-Type"))
         crawler = getattr(self, "crawler", None)
         record = (known_body(crawler, response.url, sha, self.parser_key)
                   if crawler is not None else None)
