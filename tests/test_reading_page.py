@@ -11,11 +11,13 @@ Without chromium the browser tests skip, unless ``AGGREGATOR_TEST_REQUIRE_TOOLS=
 from __future__ import annotations
 
 import base64
+import contextlib
 import itertools
 import json
 import os
 import selectors
 import shutil
+import signal
 import struct
 import subprocess
 import tempfile
@@ -56,7 +58,9 @@ class Browser:
     """A headless Chromium driven over the DevTools protocol on a pipe."""
 
     def __init__(self, binary: str) -> None:
-        self._profile = tempfile.TemporaryDirectory(prefix="chromium-")
+        # Chromium's helper processes may still write the profile as it closes: a leftover
+        # temp folder is not what these tests are about.
+        self._profile = tempfile.TemporaryDirectory(prefix="chromium-", ignore_cleanup_errors=True)
         to_child, self._send = os.pipe()
         self._receive, from_child = os.pipe()
 
@@ -67,7 +71,7 @@ class Browser:
         self._process = subprocess.Popen(
             [binary, *FLAGS, f"--user-data-dir={self._profile.name}", "about:blank"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            preexec_fn=wire, close_fds=False)
+            preexec_fn=wire, close_fds=False, start_new_session=True)
         os.close(to_child)
         os.close(from_child)
         self._buffer = b""
@@ -137,6 +141,8 @@ class Browser:
         except subprocess.TimeoutExpired:
             self._process.kill()
             self._process.wait()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self._process.pid, signal.SIGKILL)  # its helpers, before the profile goes
         os.close(self._send)
         os.close(self._receive)
         self._profile.cleanup()
